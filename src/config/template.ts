@@ -1,0 +1,66 @@
+import { DEFAULTS, PINNED_IMAGES } from './defaults.js';
+
+/**
+ * The commented lab.yml that `lab init` writes. Every field appears with its
+ * default, so the file doubles as the reference; a test keeps it in step with
+ * the schema.
+ */
+export function configTemplate(domain: string = DEFAULTS.domain): string {
+  return `# lab.yml: the whole desired state of this lab. Every field is optional;
+# the values below are the defaults. Run \`lab render\` or \`lab up\` after editing.
+
+# Stack name: prefixes containers, network and volumes, so labs can live side by side.
+name: ${DEFAULTS.name}
+
+# Every lab host lives under this domain: gitlab.${domain}, registry.${domain}, traefik.${domain}.
+domain: ${domain}
+
+# Override single host names (full names, not prefixes).
+hosts:
+  gitlab: gitlab.${domain}
+  registry: registry.${domain}
+  traefik: traefik.${domain}      # the Traefik dashboard
+  pages: pages.${domain}          # used only when gitlab.pages is true; sites live at *.pages.${domain}
+
+# The user-defined Docker network; Traefik gets a static address on it.
+network:
+  name: ${DEFAULTS.name}-net          # default: <name>-net
+  subnet: ${DEFAULTS.subnet}
+  proxyIp: 10.213.47.254        # default: the last usable address of the subnet
+
+# Ports published on the host. Only Traefik (http, https) and GitLab SSH publish any.
+ports:
+  http: ${DEFAULTS.ports.http}
+  https: ${DEFAULTS.ports.https}
+  ssh: ${DEFAULTS.ports.ssh}
+
+gitlab:
+  edition: ce                   # ce or ee
+  profile: small                # small (memory-constrained, for laptops) or standard
+  pages: false                  # GitLab Pages behind https://*.pages.${domain}
+  # Ruby lines appended to the Omnibus config (GITLAB_OMNIBUS_CONFIG), for example:
+  # extraConfig: |
+  #   gitlab_rails['time_zone'] = 'Europe/Berlin'
+  extraConfig: ""
+  environment: {}               # extra environment variables for the GitLab container
+
+runner:
+  concurrent: ${DEFAULTS.runner.concurrent}                 # jobs that may run at once
+  tags: [${DEFAULTS.runner.tags.join(', ')}]
+  runUntagged: true             # also pick up jobs without tags
+  defaultImage: ${DEFAULTS.runner.defaultImage}       # image for jobs that name none
+  docker: socket                # socket: jobs get the host's Docker socket; dind: privileged Docker-in-Docker
+  pullPolicy: if-not-present    # always, if-not-present or never (for job images)
+
+# Image overrides; the defaults are pinned, exact tags.
+images:
+  traefik: ${PINNED_IMAGES.traefik}
+  gitlab: ${PINNED_IMAGES.gitlab.ce}   # gitlab-ee with edition: ee
+  runner: ${PINNED_IMAGES.runner}
+
+certs:
+  caroot: certs/ca              # the CA folder; point several labs (or mkcert's CAROOT) at one CA
+  leafDays: ${DEFAULTS.leafDays}                 # leaf certificate lifetime, at most 825 days
+  permittedDomains: [${domain}, localhost]   # names the CA may ever vouch for (nameConstraints)
+`;
+}

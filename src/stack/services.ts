@@ -1,0 +1,128 @@
+import type { LabModel } from '../config/model.js';
+import { proxiedHosts } from '../config/model.js';
+import { omnibusConfig } from './gitlab.js';
+import type { ServiceSpec } from './spec.js';
+
+/** Where things live inside the containers. Shared by every renderer. */
+export const CONTAINER_PATHS = {
+  traefikConfigDir: '/etc/traefik',
+  traefikDynamicDir: '/etc/traefik/dynamic',
+  tlsDir: '/etc/lab/tls',
+  /** The CA certificate alone, for services that only need to trust it. */
+  caFile: '/etc/lab/ca.pem',
+  gitlabTrustedCa: '/etc/gitlab/trusted-certs/lab-ca.crt',
+  runnerConfigDir: '/etc/gitlab-runner',
+  dockerSocket: '/var/run/docker.sock',
+} as const;
+
+/** Ports the services listen on inside the lab network. */
+export const SERVICE_PORTS = {
+  traefikHttp: 80,
+  traefikHttps: 443,
+  /** Traefik's own entrypoint for ping and the dashboard's API; never published. */
+  traefikInternal: 8082,
+  gitlabHttp: 80,
+  gitlabSsh: 22,
+  registryHttp: 5050,
+  pagesHttp: 8090,
+} as const;
+
+/** Lab-relative paths of files the containers use; certs/ca is deliberately absent. */
+export const LAB_FILES = {
+  traefikDir: 'compose/traefik',
+  traefikStatic: 'compose/traefik/traefik.yml',
+  tlsDir: 'certs/tls',
+  tlsCa: 'certs/tls/ca.pem',
+  leafCert: 'certs/tls/lab.pem',
+  runnerDir: '.lab/runner',
+  gitlabEnv: '.lab/secrets/gitlab.env',
+} as const;
+
+export function containerName(model: LabModel, service: string): string {
+  return `${model.name}-${service}-1`;
+}
+
+function extraHosts(model: LabModel): ServiceSpec['extraHosts'] {
+  return proxiedHosts(model.hosts).map((host) => ({ host, ip: model.network.proxyIp }));
+}
+
+export function traefikService(model: LabModel): ServiceSpec {
+  return {
+    service: 'traefik',
+    containerName: containerName(model, 'traefik'),
+    image: model.images.traefik,
+    hostname: 'traefik',
+    environment: {},
+    envFiles: [],
+    mounts: [
+      { type: 'bind', source: { kind: 'lab', path: LAB_FILES.traefikDir }, target: CONTAINER_PATHS.traefikConfigDir, readOnly: true },
+      { type: 'bind', source: { kind: 'lab', path: LAB_FILES.tlsDir }, target: CONTAINER_PATHS.tlsDir, readOnly: true },
+    ],
+    ports: [
+      { host: model.ports.http, container: SERVICE_PORTS.traefikHttp },
+      { host: model.ports.https, container: SERVICE_PORTS.traefikHttps },
+    ],
+    network: { name: model.network.name, ipv4Address: model.network.proxyIp, aliases: ['traefik'] },
+    extraHosts: extraHosts(model),
+    restart: 'unless-stopped',
+    // The official image ships the `traefik healthcheck` subcommand; it needs `ping` enabled.
+    healthcheck: { test: ['CMD', 'traefik', 'healthcheck', '--ping'], intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 5 },
+    privileged: false,
+    // The dynamic config is watched by Traefik; the static config and the certificates are not.
+    restartOn: [LAB_FILES.traefikStatic, LAB_FILES.leafCert, LAB_FILES.tlsCa],
+  };
+}
+
+export function gitlabService(model: LabModel): ServiceSpec {
+  return {
+    service: 'gitlab',
+    containerName: containerName(model, 'gitlab'),
+    image: model.images.gitlab,
+    hostname: 'gitlab',
+    environment: { ...model.gitlab.environment, GITLAB_OMNIBUS_CONFIG: omnibusConfig(model) },
+    envFiles: [LAB_FILES.gitlabEnv],
+    mounts: [
+      { type: 'volume', source: model.volumes.gitlabConfig, target: '/etc/gitlab', readOnly: false },
+      { type: 'volume', source: model.volumes.gitlabLogs, target: '/var/log/gitlab', readOnly: false },
+      { type: 'volume', source: model.volumes.gitlabData, target: '/var/opt/gitlab', readOnly: false },
+      { type: 'bind', source: { kind: 'lab', path: LAB_FILES.tlsCa }, target: CONTAINER_PATHS.gitlabTrustedCa, readOnly: true },
+    ],
+    ports: [{ host: model.ports.ssh, container: SERVICE_PORTS.gitlabSsh }],
+    network: { name: model.network.name, aliases: ['gitlab'] },
+    extraHosts: extraHosts(model),
+    restart: 'unless-stopped',
+    // Same probe as the image's own HEALTHCHECK, with a start period that fits a first boot.
+    healthcheck: { test: ['CMD', '/opt/gitlab/bin/gitlab-healthcheck', '--fail', '--max-time', '10'], intervalSeconds: 30, timeoutSeconds: 15, retries: 5, startPeriodSeconds: 600 },
+    shmSizeBytes: 256 * 1024 * 1024,
+    privileged: false,
+    restartOn: [LAB_FILES.tlsCa],
+  };
+}
+
+export function runnerService(model: LabModel): ServiceSpec {
+  return {
+    service: 'runner',
+    containerName: containerName(model, 'runner'),
+    image: model.images.runner,
+    hostname: 'runner',
+    environment: {},
+    envFiles: [],
+    mounts: [
+      { type: 'bind', source: { kind: 'lab', path: LAB_FILES.runnerDir }, target: CONTAINER_PATHS.runnerConfigDir, readOnly: false },
+      { type: 'bind', source: { kind: 'lab', path: LAB_FILES.tlsCa }, target: CONTAINER_PATHS.caFile, readOnly: true },
+      // The docker executor starts job containers through the engine, in both modes.
+      { type: 'bind', source: { kind: 'host', path: CONTAINER_PATHS.dockerSocket }, target: CONTAINER_PATHS.dockerSocket, readOnly: false },
+    ],
+    ports: [],
+    network: { name: model.network.name, aliases: ['runner'] },
+    extraHosts: extraHosts(model),
+    restart: 'unless-stopped',
+    privileged: false,
+    restartOn: [LAB_FILES.tlsCa],
+  };
+}
+
+/** All services in start order. */
+export function desiredServices(model: LabModel): ServiceSpec[] {
+  return [traefikService(model), gitlabService(model), runnerService(model)];
+}
