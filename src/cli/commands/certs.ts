@@ -1,7 +1,95 @@
-import { fail } from '../../util/errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CertsReport } from '../../certs/index.js';
+import { KeyPool } from '../../certs/keys.js';
+import { labPaths } from '../../config/paths.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder until issue #2 lands; replaced by the real implementation.
-export default async function certs(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab certs` is not implemented yet', 'It is coming with issue #2.');
+export interface CertsCommandOptions {
+  newCa?: boolean;
+  renew?: boolean;
+  caroot?: string;
+  json?: boolean;
+}
+
+/**
+ * `lab certs`: mint or reuse the CA, then reuse or (re)issue the leaf.
+ * Exit codes follow the rule written down in src/certs/errors.ts.
+ */
+export default async function certs(options: CertsCommandOptions, ctx: CliContext): Promise<number> {
+  // A path given on the command line or in the environment means "relative to where
+  // I am", like mkcert's CAROOT; certs.caroot in lab.yml is relative to the lab folder.
+  const given = options.caroot ?? (ctx.env.LAB_CAROOT || undefined);
+  const caroot = given === undefined ? undefined : resolve(given);
+  const keys = new KeyPool();
+  prefetchKeys(keys, ctx.dir, caroot, options);
+
+  // Imported only now, so that valibot, yaml and the rest load while the key generates.
+  const [{ loadLab }, { ensureCerts }] = await Promise.all([import('../../config/load.js'), import('../../certs/index.js')]);
+  const { model } = await loadLab({ dir: ctx.dir, caroot });
+  const report = await ensureCerts(model, { newCa: options.newCa === true, renew: options.renew === true, keys });
+
+  if (options.json) ctx.out.json(toJson(report));
+  else printReport(report, ctx);
+  for (const warning of report.warnings) ctx.out.warn(`${ctx.out.style.yellow('warning:')} ${warning}`);
+  return 0;
+}
+
+/**
+ * RSA keys take 0.1–1 s to generate, so lab starts the one it will certainly need
+ * before loading lab.yml, node-forge and the rest: the key grows on OpenSSL's thread
+ * pool meanwhile. Only certain needs count (a wrong guess would delay the exit).
+ * When the CA is missing (or --new-ca), only the CA key starts here: ensureCerts
+ * starts the leaf key once this thread is done loading, so that on two cores the
+ * long CA keygen never shares a core. Otherwise --renew or a missing leaf starts
+ * the leaf key. The CA folder is unknown here when lab.yml sets certs.caroot; then
+ * nothing is guessed about the CA.
+ */
+function prefetchKeys(keys: KeyPool, dir: string, caroot: string | undefined, options: CertsCommandOptions): void {
+  const paths = labPaths(dir, caroot);
+  const caFolderKnown = caroot !== undefined || !configSetsCaroot(dir);
+  const noCa = caFolderKnown && !existsSync(paths.caCert) && !existsSync(paths.caKey);
+  if (options.newCa || noCa) keys.start('ca');
+  else if (options.renew || !existsSync(paths.leafCert) || !existsSync(paths.leafKey)) keys.start('leaf');
+}
+
+/** A cheap look for an uncommented `caroot:` key; a false alarm only skips the head start. */
+function configSetsCaroot(dir: string): boolean {
+  try {
+    const text = readFileSync(labPaths(dir).configFile, 'utf8');
+    return text.split('\n').some((line) => /(^|[\s{,])caroot\s*:/.test(line.replace(/#.*$/, '')));
+  } catch {
+    return false;
+  }
+}
+
+function printReport(report: CertsReport, ctx: CliContext): void {
+  const { out } = ctx;
+  const s = out.style;
+  const { ca, leaf } = report;
+  const date = (d: Date) => d.toISOString().slice(0, 10);
+  const days = (d: Date) => Math.floor((d.getTime() - Date.now()) / 86_400_000);
+  const verb = (action: string) => (action === 'reused' ? s.dim(action) : s.green(action));
+
+  const caWhy = ca.reason ? ` (${ca.reason})` : ca.shared ? ' (shared)' : '';
+  out.result(`CA    ${verb(ca.action)} ${shortPath(ca.certPath)}${caWhy}`);
+  out.result(`      SHA-256 ${ca.fingerprint256}`);
+  out.result(`      ${ca.subject}; valid until ${date(ca.notAfter)}`);
+  out.result(`      may vouch for: ${ca.permitted ? ca.permitted.join(', ') : s.yellow('any name (no name constraints, e.g. an mkcert CA)')}`);
+  const leafWhy = leaf.reason ? ` (${leaf.reason})` : '';
+  out.result(`leaf  ${verb(leaf.action)} ${shortPath(leaf.certPath)}${leafWhy}`);
+  out.result(`      SANs: ${leaf.names.join(', ')}`);
+  out.result(`      expires ${date(leaf.notAfter)} (in ${days(leaf.notAfter)} days)`);
+  if (report.tlsCa.action !== 'unchanged') out.info(`      ${report.tlsCa.action} ${shortPath(report.tlsCa.path)} (the CA copy for containers)`);
+  if (ca.action !== 'reused') out.info(`Trust the new CA with \`lab trust\`.`);
+}
+
+function shortPath(path: string): string {
+  const here = resolve('.');
+  return path.startsWith(`${here}/`) ? path.slice(here.length + 1) : path;
+}
+
+function toJson(report: CertsReport): unknown {
+  // Dates become ISO strings through JSON.stringify; null keeps "no constraints" explicit.
+  return { ...report, ca: { ...report.ca, reason: report.ca.reason ?? null }, leaf: { ...report.leaf, reason: report.leaf.reason ?? null } };
 }
