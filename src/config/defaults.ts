@@ -1,12 +1,16 @@
 /**
  * The one place where lab pins what it runs. Tags are exact, never `latest`,
  * so that a lab built today is the lab built next month. The config keys lab
- * renders were checked against the docs of exactly these versions.
+ * renders were checked against the docs of exactly these versions; the sources
+ * are listed in src/stack/REFERENCES.md.
+ *
+ * GitLab and the runner share their minor version on purpose: GitLab documents
+ * runner/server compatibility per major.minor.
  */
 export const PINNED_IMAGES = {
   traefik: 'traefik:v3.7.13',
-  gitlab: { ce: 'gitlab/gitlab-ce:19.5.1-ce.0', ee: 'gitlab/gitlab-ee:19.5.1-ee.0' },
-  runner: 'gitlab/gitlab-runner:v19.5.1',
+  gitlab: { ce: 'gitlab/gitlab-ce:19.4.1-ce.0', ee: 'gitlab/gitlab-ee:19.4.1-ee.0' },
+  runner: 'gitlab/gitlab-runner:v19.4.1',
 } as const;
 
 export const DEFAULTS = {

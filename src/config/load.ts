@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import * as v from 'valibot';
 import { LabError, errnoCode } from '../util/errors.js';
 import { buildModel, crossCheck, type LabModel, type ModelIssue } from './model.js';
 import { CONFIG_FILE, labPaths } from './paths.js';
@@ -87,39 +87,61 @@ export function parseConfig(text: string, file: string = CONFIG_FILE): LabConfig
     throw new ConfigError([{ file, line: 1, col: 1, field: '', message: 'the top level must be a mapping of keys such as "domain: test"' }]);
   }
   const locate = (path: readonly PropertyKey[], key?: string) => locateNode(doc, lineCounter, path, key);
-  const parsed = labConfigSchema.safeParse(raw, { reportInput: true });
+  const parsed = v.safeParse(labConfigSchema, raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.flatMap((issue) => problemsOf(issue, file, locate)));
+    throw new ConfigError(parsed.issues.map((issue) => problemOf(issue, file, locate)));
   }
-  const issues = crossCheck(parsed.data);
+  const issues = crossCheck(parsed.output);
   if (issues.length > 0) throw new ConfigError(issues.map((i) => crossProblem(i, file, locate)));
-  return parsed.data;
+  return parsed.output;
 }
 
 type Locator = (path: readonly PropertyKey[], key?: string) => { line: number; col: number } | undefined;
 
-function problemsOf(issue: z.core.$ZodIssue, file: string, locate: Locator): ConfigProblem[] {
-  const path = issue.path;
-  if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeys(path);
-    return issue.keys.map((key) => {
-      const guess = closest(key, allowed);
-      const where = path.length > 0 ? ` in ${dotted(path)}` : '';
-      return {
-        file,
-        ...locate(path, key),
-        field: dotted([...path, key]),
-        message: `unknown key "${key}"${where}${guess ? ` (did you mean "${guess}"?)` : ''}`,
-        suggestion: guess ? `Rename "${key}" to "${guess}".` : `Allowed keys here: ${allowed.join(', ')}.`,
-      };
-    });
+type Issue = v.InferIssue<typeof labConfigSchema>;
+
+function problemOf(issue: Issue, file: string, locate: Locator): ConfigProblem {
+  const items = issue.path ?? [];
+  const path = items.map((item) => item.key as string | number);
+  const last = items[items.length - 1];
+  if (issue.type === 'strict_object' && issue.expected === 'never' && last !== undefined) {
+    // valibot reports an unknown key as "expected never", with the key as the last path item.
+    const key = String(last.key);
+    const parent = path.slice(0, -1);
+    const allowed = allowedKeys(parent);
+    const guess = closest(key, allowed);
+    const where = parent.length > 0 ? ` in ${dotted(parent)}` : '';
+    return {
+      file,
+      ...locate(parent, key),
+      field: dotted(path),
+      message: `unknown key "${key}"${where}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+      suggestion: guess ? `Rename "${key}" to "${guess}".` : `Allowed keys here: ${allowed.join(', ')}.`,
+    };
   }
   let message = issue.message;
-  if (issue.code === 'invalid_type') {
-    message = `must be ${article(issue.expected)}, not ${describe(issue.input)}`;
+  if (issue.kind === 'schema' && TYPE_NAMES[issue.type] !== undefined) {
+    message = `must be ${TYPE_NAMES[issue.type]}, not ${describe(issue.input)}`;
+  } else if (issue.type === 'integer') {
+    message = `${issue.message}, not ${describe(issue.input)}`;
+  } else if (last !== undefined && 'origin' in last && last.origin === 'key') {
+    // A bad map key (say an environment variable name): the key schema's own message says why.
+    message = `${JSON.stringify(String(last.key))} ${issue.message}`;
+    return { file, ...locate(path.slice(0, -1), String(last.key)), field: dotted(path), message };
   }
-  return [{ file, ...locate(path), field: dotted(path), message }];
+  return { file, ...locate(path), field: dotted(path), message };
 }
+
+/** Plain type mismatches get one uniform sentence; other issues keep the schema's message. */
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'a boolean',
+  strict_object: 'a mapping',
+  object: 'a mapping',
+  array: 'a list',
+  record: 'a mapping',
+};
 
 function crossProblem(issue: ModelIssue, file: string, locate: Locator): ConfigProblem {
   return { file, ...locate(issue.path), field: dotted(issue.path), message: issue.message };
@@ -148,12 +170,6 @@ function dotted(path: readonly PropertyKey[]): string {
 function firstLine(s: string): string {
   // prettyErrors appends the position, which the problem already carries.
   return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function article(expected: string): string {
-  if (expected === 'object') return 'a mapping';
-  if (expected === 'array') return 'a list';
-  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
 function describe(input: unknown): string {

@@ -118,6 +118,12 @@ export function crossCheck(config: LabConfig): ModelIssue[] {
     if (other !== undefined) issues.push({ path: ['hosts', role], message: `"${host}" is already the ${other} host; each lab host must be distinct` });
     else byName.set(host, role);
   }
+  // Hosts derived from the domain are not checked by the schema; a long domain can push them past DNS's limit.
+  for (const [role, host] of Object.entries(hosts) as [keyof LabHosts, string | undefined][]) {
+    if (host !== undefined && host.length > 253) {
+      issues.push({ path: config.hosts[role] === undefined ? ['domain'] : ['hosts', role], message: `the ${role} host "${host.slice(0, 40)}…" is longer than 253 characters` });
+    }
+  }
   if (hosts.pages) {
     for (const role of ['gitlab', 'registry', 'traefik'] as const) {
       if (hosts[role].endsWith(`.${hosts.pages}`)) {

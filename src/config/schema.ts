@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { DEFAULTS } from './defaults.js';
 import { parseCidr } from './net.js';
 
@@ -12,102 +12,105 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IMAGE_REF = /^[a-z0-9]+([._\/:-][a-zA-Z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const RUNNER_TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
-const hostname = z.string().regex(HOSTNAME, 'must be a lowercase DNS name such as "gitlab.test"');
-const port = z.number().int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
-const image = z.string().regex(IMAGE_REF, 'must be an image reference such as "traefik:v3.7.13"');
+/**
+ * A top-level section such as `hosts:`. Missing means all defaults; so does a section
+ * whose keys are all commented out, which YAML reads as null (lab init writes such sections).
+ * valibot runs the object schema on the `{}` default, so the inner defaults apply.
+ */
+function section<const TEntries extends v.ObjectEntries>(entries: TEntries) {
+  // Every key of a section is optional, so {} is a valid input; the cast only names that type.
+  const empty: v.InferInput<v.StrictObjectSchema<TEntries, undefined>> = {} as never;
+  return v.nullish(v.strictObject(entries), empty);
+}
 
-export const labConfigSchema = z.strictObject({
-  name: z.string().regex(STACK_NAME, 'must use only a-z, 0-9 and "-", start and end with a letter or digit, at most 40 characters').default(DEFAULTS.name),
-  domain: hostname.default(DEFAULTS.domain),
-  hosts: z
-    .strictObject({
-      gitlab: hostname.optional(),
-      registry: hostname.optional(),
-      traefik: hostname.optional(),
-      pages: hostname.optional(),
-    })
-    .prefault({}),
-  network: z
-    .strictObject({
-      name: z.string().regex(DOCKER_NAME, 'must be a Docker network name (letters, digits, "_", ".", "-")').optional(),
-      subnet: z
-        .string()
-        .refine((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR with zero host bits, such as "10.213.47.0/24"')
-        .refine((s) => (parseCidr(s)?.prefix ?? 0) <= 29, 'is too small: use a /29 or larger')
-        .default(DEFAULTS.subnet),
-      proxyIp: z.string().optional(),
-    })
-    .prefault({}),
-  ports: z
-    .strictObject({
-      http: port.default(DEFAULTS.ports.http),
-      https: port.default(DEFAULTS.ports.https),
-      ssh: port.default(DEFAULTS.ports.ssh),
-    })
-    .prefault({}),
-  gitlab: z
-    .strictObject({
-      edition: z.enum(['ce', 'ee'], 'must be "ce" or "ee"').default('ce'),
-      profile: z.enum(['small', 'standard'], 'must be "small" or "standard"').default('small'),
-      pages: z.boolean().default(false),
-      extraConfig: z.union([z.string(), z.array(z.string())], 'must be a string of Ruby lines or a list of them').default(''),
-      environment: z.record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.union([z.string(), z.number(), z.boolean()], 'must be a string, number or boolean')).default({}),
-    })
-    .prefault({}),
-  runner: z
-    .strictObject({
-      concurrent: z.number().int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').default(DEFAULTS.runner.concurrent),
-      tags: z.array(z.string().regex(RUNNER_TAG, 'must be a runner tag (letters, digits, "_", ".", ":", "-")')).default([...DEFAULTS.runner.tags]),
-      runUntagged: z.boolean().default(true),
-      defaultImage: image.default(DEFAULTS.runner.defaultImage),
-      docker: z.enum(['socket', 'dind'], 'must be "socket" or "dind"').default('socket'),
-      pullPolicy: z.enum(['always', 'if-not-present', 'never'], 'must be "always", "if-not-present" or "never"').default('if-not-present'),
-    })
-    .prefault({}),
-  images: z
-    .strictObject({
-      traefik: image.optional(),
-      gitlab: image.optional(),
-      runner: image.optional(),
-    })
-    .prefault({}),
-  certs: z
-    .strictObject({
-      caroot: z.string().min(1).optional(),
-      leafDays: z.number().int('must be a whole number').min(1, 'must be at least 1').max(825, 'must be at most 825 (Apple\'s limit for TLS server certificates)').default(DEFAULTS.leafDays),
-      permittedDomains: z.array(hostname).min(1, 'must list at least one domain').optional(),
-    })
-    .prefault({}),
+const regex = (re: RegExp, message: string) => v.pipe(v.string(), v.regex(re, message));
+const wholeNumber = (min: number, max: number, minMessage: string, maxMessage: string) =>
+  v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(min, minMessage), v.maxValue(max, maxMessage));
+
+const hostname = regex(HOSTNAME, 'must be a lowercase DNS name such as "gitlab.test"');
+const port = wholeNumber(1, 65535, 'must be between 1 and 65535', 'must be between 1 and 65535');
+const image = regex(IMAGE_REF, 'must be an image reference such as "traefik:v3.7.13"');
+
+export const labConfigSchema = v.strictObject({
+  name: v.optional(regex(STACK_NAME, 'must use only a-z, 0-9 and "-", start and end with a letter or digit, at most 40 characters'), DEFAULTS.name),
+  domain: v.optional(hostname, DEFAULTS.domain),
+  hosts: section({
+    gitlab: v.optional(hostname),
+    registry: v.optional(hostname),
+    traefik: v.optional(hostname),
+    pages: v.optional(hostname),
+  }),
+  network: section({
+    name: v.optional(regex(DOCKER_NAME, 'must be a Docker network name (letters, digits, "_", ".", "-")')),
+    subnet: v.optional(
+      v.pipe(
+        v.string(),
+        v.check((s) => parseCidr(s) !== undefined, 'must be an IPv4 CIDR with zero host bits, such as "10.213.47.0/24"'),
+        v.check((s) => (parseCidr(s)?.prefix ?? 0) <= 29, 'is too small: use a /29 or larger'),
+      ),
+      DEFAULTS.subnet,
+    ),
+    proxyIp: v.optional(v.string()),
+  }),
+  ports: section({
+    http: v.optional(port, DEFAULTS.ports.http),
+    https: v.optional(port, DEFAULTS.ports.https),
+    ssh: v.optional(port, DEFAULTS.ports.ssh),
+  }),
+  gitlab: section({
+    edition: v.optional(v.picklist(['ce', 'ee'], 'must be "ce" or "ee"'), 'ce'),
+    profile: v.optional(v.picklist(['small', 'standard'], 'must be "small" or "standard"'), 'small'),
+    pages: v.optional(v.boolean(), false),
+    extraConfig: v.optional(v.union([v.string(), v.array(v.string())], 'must be a string of Ruby lines or a list of them'), ''),
+    environment: v.optional(
+      v.record(
+        regex(ENV_NAME, 'is not an environment variable name (letters, digits and "_", not starting with a digit)'),
+        v.union([v.string(), v.number(), v.boolean()], 'must be a string, number or boolean'),
+      ),
+      {},
+    ),
+  }),
+  runner: section({
+    concurrent: v.optional(wholeNumber(1, 64, 'must be at least 1', 'must be at most 64'), DEFAULTS.runner.concurrent),
+    tags: v.optional(v.array(regex(RUNNER_TAG, 'must be a runner tag (letters, digits, "_", ".", ":", "-")')), () => [...DEFAULTS.runner.tags]),
+    runUntagged: v.optional(v.boolean(), true),
+    defaultImage: v.optional(image, DEFAULTS.runner.defaultImage),
+    docker: v.optional(v.picklist(['socket', 'dind'], 'must be "socket" or "dind"'), 'socket'),
+    pullPolicy: v.optional(v.picklist(['always', 'if-not-present', 'never'], 'must be "always", "if-not-present" or "never"'), 'if-not-present'),
+  }),
+  images: section({
+    traefik: v.optional(image),
+    gitlab: v.optional(image),
+    runner: v.optional(image),
+  }),
+  certs: section({
+    caroot: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
+    leafDays: v.optional(wholeNumber(1, 825, 'must be at least 1', "must be at most 825 (Apple's limit for TLS server certificates)"), DEFAULTS.leafDays),
+    permittedDomains: v.optional(v.pipe(v.array(hostname), v.minLength(1, 'must list at least one domain'))),
+  }),
 });
 
 /** The validated file content, with every default filled in. */
-export type LabConfig = z.output<typeof labConfigSchema>;
+export type LabConfig = v.InferOutput<typeof labConfigSchema>;
 
 /** Keys allowed at each object path, for "did you mean" suggestions. */
 export function allowedKeys(path: readonly PropertyKey[]): string[] {
-  let schema: z.ZodType = labConfigSchema;
+  let schema: v.GenericSchema = labConfigSchema;
   for (const key of path) {
-    const shape = objectShape(schema);
-    const next = shape?.[String(key)];
+    const next = objectEntries(schema)?.[String(key)];
     if (!next) return [];
     schema = next;
   }
-  return Object.keys(objectShape(schema) ?? {});
+  return Object.keys(objectEntries(schema) ?? {});
 }
 
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let current: z.ZodType = schema;
-  // Unwrap defaults/optionals/prefaults until we reach the object itself.
-  for (let i = 0; i < 5; i++) {
-    if (current instanceof z.ZodObject) return current.shape as Record<string, z.ZodType>;
-    const inner = (current as { unwrap?: () => z.ZodType }).unwrap;
-    if (typeof inner === 'function') {
-      current = inner.call(current);
-      continue;
-    }
-    const def = (current as unknown as { def?: { innerType?: z.ZodType } }).def;
-    if (def?.innerType) {
-      current = def.innerType;
+function objectEntries(schema: v.GenericSchema): Record<string, v.GenericSchema> | undefined {
+  let current: v.GenericSchema = schema;
+  // Unwrap optional/nullish wrappers until we reach the object itself.
+  for (let i = 0; i < 4; i++) {
+    if ('entries' in current) return current.entries as Record<string, v.GenericSchema>;
+    if ('wrapped' in current) {
+      current = current.wrapped as v.GenericSchema;
       continue;
     }
     return undefined;

@@ -1,13 +1,23 @@
 import { DEFAULTS, PINNED_IMAGES } from './defaults.js';
+import { broadcast, formatIpv4, parseCidr } from './net.js';
 
 /**
  * The commented lab.yml that `lab init` writes. Every field appears with its
  * default, so the file doubles as the reference; a test keeps it in step with
  * the schema.
+ *
+ * Fields whose default is derived from another field (the hosts from `domain`, the
+ * network name from `name`, the gitlab image from `edition`, ...) are shown commented
+ * out: written out, they would stop following that field when the user edits it.
+ * So the file parses to exactly the defaults, and editing `domain` alone just works.
  */
 export function configTemplate(domain: string = DEFAULTS.domain): string {
+  const cidr = parseCidr(DEFAULTS.subnet);
+  const proxyIp = cidr ? formatIpv4(broadcast(cidr) - 1) : '';
   return `# lab.yml: the whole desired state of this lab. Every field is optional;
-# the values below are the defaults. Run \`lab render\` or \`lab up\` after editing.
+# the values below are the defaults. Commented-out fields follow other fields
+# (shown: their current default); uncomment one to pin it.
+# Run \`lab render\` or \`lab up\` after editing.
 
 # Stack name: prefixes containers, network and volumes, so labs can live side by side.
 name: ${DEFAULTS.name}
@@ -17,16 +27,16 @@ domain: ${domain}
 
 # Override single host names (full names, not prefixes).
 hosts:
-  gitlab: gitlab.${domain}
-  registry: registry.${domain}
-  traefik: traefik.${domain}      # the Traefik dashboard
-  pages: pages.${domain}          # used only when gitlab.pages is true; sites live at *.pages.${domain}
+  # gitlab: gitlab.${domain}
+  # registry: registry.${domain}
+  # traefik: traefik.${domain}        # the Traefik dashboard
+  # pages: pages.${domain}            # only with gitlab.pages: true; sites live at *.pages.${domain}
 
 # The user-defined Docker network; Traefik gets a static address on it.
 network:
-  name: ${DEFAULTS.name}-net          # default: <name>-net
+  # name: ${DEFAULTS.name}-net            # default: <name>-net
   subnet: ${DEFAULTS.subnet}
-  proxyIp: 10.213.47.254        # default: the last usable address of the subnet
+  # proxyIp: ${proxyIp}       # default: the last usable address of the subnet
 
 # Ports published on the host. Only Traefik (http, https) and GitLab SSH publish any.
 ports:
@@ -54,13 +64,14 @@ runner:
 
 # Image overrides; the defaults are pinned, exact tags.
 images:
-  traefik: ${PINNED_IMAGES.traefik}
-  gitlab: ${PINNED_IMAGES.gitlab.ce}   # gitlab-ee with edition: ee
-  runner: ${PINNED_IMAGES.runner}
+  # traefik: ${PINNED_IMAGES.traefik}
+  # gitlab: ${PINNED_IMAGES.gitlab.ce}   # default follows gitlab.edition (${PINNED_IMAGES.gitlab.ee})
+  # runner: ${PINNED_IMAGES.runner}
 
 certs:
-  caroot: certs/ca              # the CA folder; point several labs (or mkcert's CAROOT) at one CA
+  # caroot: certs/ca            # the CA folder; point several labs (or mkcert's CAROOT) at one CA
   leafDays: ${DEFAULTS.leafDays}                 # leaf certificate lifetime, at most 825 days
-  permittedDomains: [${domain}, localhost]   # names the CA may ever vouch for (nameConstraints)
+  # permittedDomains: [${domain}]       # names the CA may vouch for (nameConstraints); default: the
+  #                               # domain plus any lab host outside it; localhost is always added
 `;
 }

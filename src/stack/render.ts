@@ -1,7 +1,12 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { LabModel } from '../config/model.js';
-import type { WriteResult } from '../util/fs.js';
+import { writeIfChanged, type WriteResult } from '../util/fs.js';
+import { composeFile } from './compose.js';
+import { runnerConfig } from './runner.js';
+import { gitlabService, runnerService, traefikService } from './services.js';
+import { traefikDynamic, traefikStatic } from './traefik.js';
 
-// Signatures only, until issue #3's implementation replaces this file.
 export interface RenderInputs {
   /** The runner's authentication token once the bootstrap created it; empty before. */
   runnerToken?: string | undefined;
@@ -19,12 +24,32 @@ export interface WrittenFile {
   result: WriteResult;
 }
 
-/** Pure: the model (and bootstrap inputs) in, every file lab renders out. */
-export function renderFiles(_model: LabModel, _inputs: RenderInputs = {}): RenderedFile[] {
-  return [];
+const PUBLIC = 0o644;
+const PRIVATE = 0o600;
+
+/**
+ * Pure: the model (and bootstrap inputs) in, every file lab renders out, in a fixed
+ * order. No clock, no environment, no file system: the same model renders the same bytes.
+ */
+export function renderFiles(model: LabModel, inputs: RenderInputs = {}): RenderedFile[] {
+  const p = model.paths;
+  return [
+    { path: p.composeFiles.traefik, content: composeFile(model, traefikService(model)), mode: PUBLIC },
+    { path: p.composeFiles.gitlab, content: composeFile(model, gitlabService(model)), mode: PUBLIC },
+    { path: p.composeFiles.runner, content: composeFile(model, runnerService(model)), mode: PUBLIC },
+    { path: p.traefikStatic, content: traefikStatic(), mode: PUBLIC },
+    { path: p.traefikDynamic, content: traefikDynamic(model), mode: PUBLIC },
+    { path: p.runnerConfig, content: runnerConfig(model, inputs.runnerToken ?? ''), mode: PRIVATE },
+  ];
 }
 
 /** Writes rendered files, touching only those whose bytes changed. */
-export async function writeRendered(_files: RenderedFile[]): Promise<WrittenFile[]> {
-  return [];
+export async function writeRendered(files: RenderedFile[]): Promise<WrittenFile[]> {
+  const written: WrittenFile[] = [];
+  for (const file of files) {
+    // Folders of private files (.lab/runner) are created private as well.
+    if (file.mode === PRIVATE) await mkdir(dirname(file.path), { recursive: true, mode: 0o700 });
+    written.push({ path: file.path, result: await writeIfChanged(file.path, file.content, { mode: file.mode }) });
+  }
+  return written;
 }

@@ -1,42 +1,11 @@
 import type { LabModel } from '../config/model.js';
 import { proxiedHosts } from '../config/model.js';
+import { CONTAINER_PATHS, LAB_FILES, SERVICE_PORTS } from './constants.js';
 import { omnibusConfig } from './gitlab.js';
 import type { ServiceSpec } from './spec.js';
 
-/** Where things live inside the containers. Shared by every renderer. */
-export const CONTAINER_PATHS = {
-  traefikConfigDir: '/etc/traefik',
-  traefikDynamicDir: '/etc/traefik/dynamic',
-  tlsDir: '/etc/lab/tls',
-  /** The CA certificate alone, for services that only need to trust it. */
-  caFile: '/etc/lab/ca.pem',
-  gitlabTrustedCa: '/etc/gitlab/trusted-certs/lab-ca.crt',
-  runnerConfigDir: '/etc/gitlab-runner',
-  dockerSocket: '/var/run/docker.sock',
-} as const;
-
-/** Ports the services listen on inside the lab network. */
-export const SERVICE_PORTS = {
-  traefikHttp: 80,
-  traefikHttps: 443,
-  /** Traefik's own entrypoint for ping and the dashboard's API; never published. */
-  traefikInternal: 8082,
-  gitlabHttp: 80,
-  gitlabSsh: 22,
-  registryHttp: 5050,
-  pagesHttp: 8090,
-} as const;
-
-/** Lab-relative paths of files the containers use; certs/ca is deliberately absent. */
-export const LAB_FILES = {
-  traefikDir: 'compose/traefik',
-  traefikStatic: 'compose/traefik/traefik.yml',
-  tlsDir: 'certs/tls',
-  tlsCa: 'certs/tls/ca.pem',
-  leafCert: 'certs/tls/lab.pem',
-  runnerDir: '.lab/runner',
-  gitlabEnv: '.lab/secrets/gitlab.env',
-} as const;
+// Re-exported: the engine and other renderers import the shared constants from here.
+export { CONTAINER_PATHS, LAB_FILES, SERVICE_PORTS };
 
 export function containerName(model: LabModel, service: string): string {
   return `${model.name}-${service}-1`;

@@ -1,7 +1,25 @@
-import { fail } from '../../util/errors.js';
+import { relative } from 'node:path';
+import { loadLab } from '../../config/load.js';
+import { renderFiles, writeRendered } from '../../stack/render.js';
+import { readRunnerToken } from '../../stack/runner-token.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder until issue #3 lands; replaced by the real implementation.
-export default async function render(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab render` is not implemented yet', 'It is coming with issue #3.');
+export interface RenderOptions {
+  json?: boolean;
+}
+
+/** `lab render`: lab.yml in, compose/Traefik/runner files out; unchanged files are left alone. */
+export default async function render(options: RenderOptions, ctx: CliContext): Promise<void> {
+  // Invalid config throws here (exit 2), before anything is written.
+  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT });
+  const runnerToken = await readRunnerToken(model.paths);
+  const written = await writeRendered(renderFiles(model, { runnerToken }));
+  const files = written.map((w) => ({ path: relative(model.paths.dir, w.path), result: w.result }));
+  if (options.json) {
+    ctx.out.json({ dir: model.paths.dir, files });
+    return;
+  }
+  const s = ctx.out.style;
+  const label = { created: s.green('created  '), updated: s.yellow('updated  '), unchanged: s.dim('unchanged') };
+  for (const f of files) ctx.out.result(`${label[f.result]} ${f.path}`);
 }

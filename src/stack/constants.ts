@@ -1,0 +1,43 @@
+/**
+ * Where things live inside the containers and which ports the services listen on.
+ * Shared by every renderer and the engine; services.ts re-exports them.
+ */
+export const CONTAINER_PATHS = {
+  traefikConfigDir: '/etc/traefik',
+  traefikDynamicDir: '/etc/traefik/dynamic',
+  tlsDir: '/etc/lab/tls',
+  /** The leaf certificate (full chain) and its key, as Traefik sees them. */
+  leafCert: '/etc/lab/tls/lab.pem',
+  leafKey: '/etc/lab/tls/lab-key.pem',
+  /** The CA certificate alone, for services that only need to trust it. */
+  caFile: '/etc/lab/ca.pem',
+  gitlabTrustedCa: '/etc/gitlab/trusted-certs/lab-ca.crt',
+  runnerConfigDir: '/etc/gitlab-runner',
+  dockerSocket: '/var/run/docker.sock',
+} as const;
+
+/** Ports the services listen on inside the lab network. */
+export const SERVICE_PORTS = {
+  traefikHttp: 80,
+  traefikHttps: 443,
+  /** Traefik's own entrypoint for ping and the dashboard's API; never published. */
+  traefikInternal: 8082,
+  gitlabHttp: 80,
+  gitlabSsh: 22,
+  registryHttp: 5050,
+  pagesHttp: 8090,
+  /** The GitLab Pages daemon behind its NGINX, on the container's loopback only. */
+  pagesDaemon: 8091,
+} as const;
+
+/** Lab-relative paths of files the containers use; certs/ca is deliberately absent. */
+export const LAB_FILES = {
+  composeDir: 'compose',
+  traefikDir: 'compose/traefik',
+  traefikStatic: 'compose/traefik/traefik.yml',
+  tlsDir: 'certs/tls',
+  tlsCa: 'certs/tls/ca.pem',
+  leafCert: 'certs/tls/lab.pem',
+  runnerDir: '.lab/runner',
+  gitlabEnv: '.lab/secrets/gitlab.env',
+} as const;

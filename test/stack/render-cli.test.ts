@@ -1,0 +1,115 @@
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runLab } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+// `lab render` observed from the outside: the files on disk, their modes and mtimes,
+// and what the command prints.
+
+const RENDERED = [
+  'compose/traefik.yml',
+  'compose/gitlab.yml',
+  'compose/runner.yml',
+  'compose/traefik/traefik.yml',
+  'compose/traefik/dynamic/lab.yml',
+  '.lab/runner/config.toml',
+];
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+}
+
+async function snapshot(dir: string): Promise<Map<string, { mtimeMs: number; content: string }>> {
+  const result = new Map<string, { mtimeMs: number; content: string }>();
+  for (const f of RENDERED) {
+    const path = join(dir, f);
+    result.set(f, { mtimeMs: (await stat(path)).mtimeMs, content: await readFile(path, 'utf8') });
+  }
+  return result;
+}
+
+describe('lab render', () => {
+  it('writes every file in a lab folder without lab.yml, then changes nothing on a second run', async () => {
+    const dir = await tempDir();
+    const first = await runLab(['render', '--dir', dir]);
+    expect(first.exitCode, first.all).toBe(0);
+    for (const f of RENDERED) expect(first.stdout).toMatch(new RegExp(`created\\s+${f.replace(/\./g, '\\.')}`));
+    expect(await listFiles(dir)).toEqual([...RENDERED].sort());
+
+    const before = await snapshot(dir);
+    await new Promise((r) => setTimeout(r, 50)); // an mtime change would be visible
+    const second = await runLab(['render', '--dir', dir, '--json']);
+    expect(second.exitCode, second.all).toBe(0);
+    const report = JSON.parse(second.stdout) as { files: { path: string; result: string }[] };
+    expect(report.files).toEqual(RENDERED.map((path) => ({ path, result: 'unchanged' })));
+    const after = await snapshot(dir);
+    for (const f of RENDERED) expect(after.get(f), f).toEqual(before.get(f));
+  });
+
+  it('writes config.toml (and its folder) private, everything else readable', async () => {
+    const dir = await tempDir();
+    expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
+    expect((await stat(join(dir, '.lab/runner/config.toml'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, '.lab/runner'))).mode & 0o777).toBe(0o700);
+    for (const f of RENDERED.filter((f) => f.startsWith('compose/'))) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o644);
+  });
+
+  it('updates only the files a lab.yml change affects', async () => {
+    const dir = await tempDir();
+    expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
+    const before = await snapshot(dir);
+    await writeFile(join(dir, 'lab.yml'), 'runner:\n  concurrent: 5\n');
+    const run = await runLab(['render', '--json'], { cwd: dir });
+    expect(run.exitCode, run.all).toBe(0);
+    const results = Object.fromEntries((JSON.parse(run.stdout) as { files: { path: string; result: string }[] }).files.map((f) => [f.path, f.result]));
+    expect(results['.lab/runner/config.toml']).toBe('updated');
+    for (const f of RENDERED.filter((f) => f.startsWith('compose/'))) {
+      expect(results[f], f).toBe('unchanged');
+      expect((await stat(join(dir, f))).mtimeMs).toBe(before.get(f)?.mtimeMs);
+    }
+    expect(await readFile(join(dir, '.lab/runner/config.toml'), 'utf8')).toMatch(/^concurrent = 5$/m);
+  });
+
+  it('puts the runner token from .lab/secrets/runner.json into config.toml only, and never prints it', async () => {
+    const dir = await tempDir();
+    const token = 'glrt-t3st-s3cr3t-t0k3n-value';
+    await mkdir(join(dir, '.lab/secrets'), { recursive: true });
+    await writeFile(join(dir, '.lab/secrets/runner.json'), JSON.stringify({ id: 7, token }), { mode: 0o600 });
+    // Another secret the lab keeps: the root password must not leak into compose files either.
+    await writeFile(join(dir, '.lab/secrets/gitlab.env'), 'GITLAB_ROOT_PASSWORD=Sup3r-S3cret-R00t\n', { mode: 0o600 });
+    const run = await runLab(['render'], { cwd: dir });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).not.toContain(token);
+    expect(await readFile(join(dir, '.lab/runner/config.toml'), 'utf8')).toContain(`token = "${token}"`);
+    for (const f of RENDERED.filter((f) => !f.endsWith('config.toml'))) {
+      const text = await readFile(join(dir, f), 'utf8');
+      expect(text, f).not.toContain(token);
+      expect(text, f).not.toContain('Sup3r-S3cret-R00t');
+    }
+  });
+
+  it('never mentions the CA private key or the CA folder in any rendered file', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'lab.yml'), 'gitlab:\n  pages: true\nrunner:\n  docker: dind\n');
+    expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
+    for (const f of RENDERED) {
+      const text = await readFile(join(dir, f), 'utf8');
+      expect(text, f).not.toContain('certs/ca');
+      expect(text, f).not.toContain('rootCA-key');
+      expect(text, f).not.toContain('rootCA');
+    }
+  });
+
+  it('fails with exit 1 and a hint on a corrupt runner.json, writing nothing', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, '.lab/secrets'), { recursive: true });
+    await writeFile(join(dir, '.lab/secrets/runner.json'), '{"id": 1, "tok');
+    const run = await runLab(['render'], { cwd: dir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^lab: error: .*runner\.json is not valid JSON$/m);
+    expect(run.stderr).toMatch(/^hint: /m);
+    expect(await listFiles(dir)).toEqual(['.lab/secrets/runner.json']);
+  });
+});
