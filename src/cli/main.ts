@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The entry point stays small on purpose: `lab --version` must answer in well under
-// 150 ms, so each command's implementation (dockerode, node-forge, zod…) is imported
+// 150 ms, so each command's implementation (dockerode, node-forge, valibot…) is imported
 // only when that command runs.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -21,7 +21,9 @@ function version(): string {
   return pkg.version;
 }
 
-export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => (options: O, cmd: Command) => Promise<void>): Command {
+type Action = (...args: unknown[]) => Promise<void>;
+
+export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => Action): Command {
   const program = new Command('lab')
     .description('Provision a complete local GitLab lab on Docker: Traefik, GitLab with its registry, and a runner.')
     .version(version(), '-V, --version', 'print the version')
@@ -155,7 +157,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   let exitCode = 0;
   const run =
     <O>(load: () => Promise<CommandModule<O>>) =>
-    async (options: O, cmd: Command): Promise<void> => {
+    async (...args: unknown[]): Promise<void> => {
+      // commander calls actions with (...positional arguments, options, command); lab's
+      // commands take one options object, so positionals are merged in under their names.
+      const cmd = args[args.length - 1] as Command;
+      const named = Object.fromEntries(cmd.registeredArguments.map((arg, i) => [arg.name(), args[i]]));
+      const options = { ...(args[args.length - 2] as O), ...named } as O;
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       out = createOutput({ quiet: globals.quiet === true, ...(globals.color === false ? { color: false } : {}) });
       const mod = await load();

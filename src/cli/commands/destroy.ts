@@ -1,7 +1,13 @@
-import { fail } from '../../util/errors.js';
+import { loadLab } from '../../config/load.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder until issue #4 lands; replaced by the real implementation.
-export default async function destroy(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab destroy` is not implemented yet', 'It is coming with issue #4.');
+export interface DestroyOptions {
+  yes?: boolean;
+  purgeCerts?: boolean;
+}
+
+export default async function destroy(options: DestroyOptions, ctx: CliContext): Promise<number> {
+  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { destroyStack } = await import('../../engine/destroy.js');
+  return destroyStack(model, ctx, { yes: options.yes === true, purgeCerts: options.purgeCerts === true });
 }

@@ -1,7 +1,8 @@
-import { fail } from '../../util/errors.js';
+import { loadLab } from '../../config/load.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder until issue #4 lands; replaced by the real implementation.
-export default async function down(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab down` is not implemented yet', 'It is coming with issue #4.');
+export default async function down(_options: Record<string, unknown>, ctx: CliContext): Promise<void> {
+  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { downStack } = await import('../../engine/lifecycle.js');
+  await downStack(model, ctx);
 }

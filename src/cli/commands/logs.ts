@@ -1,7 +1,28 @@
-import { fail } from '../../util/errors.js';
+import { loadLab } from '../../config/load.js';
+import { SERVICE_NAMES, type ServiceName } from '../../stack/spec.js';
+import { UsageError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder until issue #4 lands; replaced by the real implementation.
-export default async function logs(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab logs` is not implemented yet', 'It is coming with issue #4.');
+export interface LogsOptions {
+  /** The `<service>` argument; main.ts merges positional arguments into the options by name. */
+  service?: string;
+  follow?: boolean;
+  tail: string;
+}
+
+export function parseTail(text: string): number | 'all' {
+  if (text === 'all') return 'all';
+  if (/^\d+$/.test(text)) return Number(text);
+  throw new UsageError(`--tail "${text}" is not a number of lines`, 'Use a whole number such as 100, or "all".');
+}
+
+export default async function logs(options: LogsOptions, ctx: CliContext): Promise<void> {
+  const service = options.service ?? '';
+  if (!SERVICE_NAMES.includes(service as ServiceName)) {
+    throw new UsageError(`unknown service "${service}"`, `The services are ${SERVICE_NAMES.join(', ')}.`);
+  }
+  const tail = parseTail(options.tail);
+  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { serviceLogs } = await import('../../engine/lifecycle.js');
+  await serviceLogs(model, ctx, service as ServiceName, { follow: options.follow === true, tail });
 }

@@ -1,7 +1,14 @@
-import { fail } from '../../util/errors.js';
+import { loadLab } from '../../config/load.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder until issue #4 lands; replaced by the real implementation.
-export default async function status(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab status` is not implemented yet', 'It is coming with issue #4.');
+export interface StatusOptions {
+  json?: boolean;
+}
+
+export default async function status(options: StatusOptions, ctx: CliContext): Promise<void> {
+  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { stackStatus, formatStatus } = await import('../../engine/status.js');
+  const report = await stackStatus(model, ctx.env);
+  if (options.json) ctx.out.json(report);
+  else for (const line of formatStatus(report)) ctx.out.result(line);
 }

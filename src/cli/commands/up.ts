@@ -1,7 +1,19 @@
-import { fail } from '../../util/errors.js';
+import { loadLab } from '../../config/load.js';
+import type { PullPolicy } from '../../engine/plan.js';
 import type { CliContext } from '../context.js';
+import { parseDuration } from '../duration.js';
 
-// Placeholder until issue #4 lands; replaced by the real implementation.
-export default async function up(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab up` is not implemented yet', 'It is coming with issue #4.');
+export interface UpCommandOptions {
+  dryRun?: boolean;
+  pull: PullPolicy;
+  timeout: string;
+  skipRunner?: boolean;
+}
+
+export default async function up(options: UpCommandOptions, ctx: CliContext): Promise<void> {
+  const timeoutMs = parseDuration(options.timeout, '--timeout');
+  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  // The engine code (dockerode, listr2) loads only now, never for `lab --version`.
+  const { upStack } = await import('../../engine/up.js');
+  await upStack(model, { out: ctx.out, env: ctx.env }, { dryRun: options.dryRun === true, pull: options.pull, timeoutMs, skipRunner: options.skipRunner === true });
 }

@@ -1,0 +1,129 @@
+import { isAbsolute, join } from 'node:path';
+import type Dockerode from 'dockerode';
+import type { HostPath, ServiceSpec } from '../stack/spec.js';
+import { LabError } from '../util/errors.js';
+import { readTextOptional } from '../util/fs.js';
+import { registerSecret } from '../util/secrets.js';
+import type { Labels } from './labels.js';
+
+const NS_PER_S = 1_000_000_000;
+
+/** A bind source as an absolute path on the engine host (the lab folder's own path). */
+export function hostPath(source: HostPath, labDir: string): string {
+  if (source.kind === 'host') return source.path;
+  return isAbsolute(source.path) ? source.path : join(labDir, ...source.path.split('/'));
+}
+
+/**
+ * Parses an env file the way compose's `env_file` does for the simple cases lab writes:
+ * KEY=VALUE lines, `#` comments, blank lines, optional matching quotes.
+ */
+export function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).replace(/^export\s+/, '').trim();
+    let value = line.slice(eq + 1).trim();
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
+    env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * Reads the service's env files (secrets such as the root password) at create time.
+ * Missing files are allowed. Every value is registered as a secret, so that no output
+ * path can print it; the values go only into the container's environment.
+ */
+export async function readEnvFiles(spec: ServiceSpec, labDir: string): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const rel of spec.envFiles) {
+    const text = await readTextOptional(join(labDir, ...rel.split('/')));
+    if (text === undefined) continue;
+    for (const [k, v] of Object.entries(parseEnvFile(text))) env[k] = registerSecret(v);
+  }
+  return env;
+}
+
+export interface CreateInputs {
+  labDir: string;
+  labels: Labels;
+  /** Values from the env files; compose lets `environment` win over `env_file`, and so does lab. */
+  envFromFiles: Record<string, string>;
+}
+
+/** Pure: one ServiceSpec in, the Engine API's container-create body out. */
+export function containerCreateOptions(spec: ServiceSpec, inputs: CreateInputs): Dockerode.ContainerCreateOptions {
+  const env = { ...inputs.envFromFiles, ...spec.environment };
+  const exposed: Record<string, Record<string, never>> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of spec.ports) {
+    const key = `${p.container}/tcp`;
+    exposed[key] = {};
+    (bindings[key] ??= []).push({ HostIp: '', HostPort: String(p.host) });
+  }
+  const mounts: Dockerode.MountConfig = spec.mounts.map((m) =>
+    m.type === 'bind'
+      ? { Type: 'bind' as const, Source: hostPath(m.source, inputs.labDir), Target: m.target, ReadOnly: m.readOnly }
+      : { Type: 'volume' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly },
+  );
+  const hc = spec.healthcheck;
+  return {
+    name: spec.containerName,
+    Image: spec.image,
+    Hostname: spec.hostname,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: inputs.labels,
+    ExposedPorts: exposed,
+    ...(hc
+      ? {
+          Healthcheck: {
+            Test: hc.test,
+            Interval: hc.intervalSeconds * NS_PER_S,
+            Timeout: hc.timeoutSeconds * NS_PER_S,
+            Retries: hc.retries,
+            StartPeriod: hc.startPeriodSeconds * NS_PER_S,
+          },
+        }
+      : {}),
+    HostConfig: {
+      Mounts: mounts,
+      PortBindings: bindings,
+      RestartPolicy: { Name: spec.restart },
+      ExtraHosts: spec.extraHosts.map((h) => `${h.host}:${h.ip}`),
+      NetworkMode: spec.network.name,
+      Privileged: spec.privileged,
+      ...(spec.shmSizeBytes !== undefined ? { ShmSize: spec.shmSizeBytes } : {}),
+    },
+    NetworkingConfig: {
+      EndpointsConfig: {
+        [spec.network.name]: {
+          ...(spec.network.ipv4Address ? { IPAMConfig: { IPv4Address: spec.network.ipv4Address } } : {}),
+          Aliases: [...spec.network.aliases],
+        },
+      },
+    },
+  };
+}
+
+/** Turns the engine's create errors into a line a user can act on. */
+export function createError(spec: ServiceSpec, err: unknown, remote: boolean): LabError {
+  const message = err instanceof Error ? err.message : String(err);
+  const missing = /bind source path does not exist: (\S+)/.exec(message);
+  if (missing) {
+    return new LabError(`cannot create ${spec.containerName}: the bind source ${missing[1]} does not exist on the engine host`, {
+      hint: remote
+        ? 'A remote engine mounts paths of its own host: the lab folder must exist at the same path there (or run lab on the engine host).'
+        : 'Run `lab up` again; it renders the files and certificates before creating containers.',
+      cause: err,
+    });
+  }
+  return new LabError(`cannot create ${spec.containerName}: ${firstLine(message)}`, { hint: 'See `lab doctor` for a check of the engine and the lab folder.', cause: err });
+}
+
+export function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? '').replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+}
