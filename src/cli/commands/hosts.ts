@@ -1,7 +1,65 @@
-import { fail } from '../../util/errors.js';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadLab } from '../../config/load.js';
+import { resolveEndpoint } from '../../engine/endpoint.js';
+import { planHosts, systemHostsFile, type HostsTarget } from '../../host/hosts.js';
+import { HostsFileError } from '../../host/hostsfile.js';
+import { applyHostsBlock, HostsAccessError } from '../../host/hostsio.js';
+import { shellQuote } from '../../host/privilege.js';
+import { fail, UsageError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
 
-// Placeholder until issue #6 lands; replaced by the real implementation.
-export default async function hosts(_options: Record<string, unknown>, _ctx: CliContext): Promise<void> {
-  throw fail('`lab hosts` is not implemented yet', 'It is coming with issue #6.');
+export interface HostsOptions {
+  write?: boolean;
+  remove?: boolean;
+  target: HostsTarget;
+  file?: string;
+}
+
+export default async function hosts(options: HostsOptions, ctx: CliContext): Promise<void> {
+  if (options.write && options.remove) throw new UsageError('--write and --remove exclude each other', 'Pass one of them, or neither to print the lines.');
+  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT });
+  const file = options.file ?? systemHostsFile(process.platform, ctx.env);
+  const out = ctx.out;
+
+  try {
+    if (options.remove) {
+      const change = await applyHostsBlock(file, model.name, undefined);
+      out.result(change === 'removed' ? `removed the lab "${model.name}" block from ${file}` : `no lab "${model.name}" block in ${file}; nothing to remove`);
+      return;
+    }
+    const endpoint = await resolveEndpoint(ctx.env);
+    const plan = await planHosts(model, endpoint, options.target, process.platform);
+    for (const note of plan.notes) out.warn(`note: ${note}`);
+    if (!options.write) {
+      for (const e of plan.entries) out.result(`${e.ip} ${e.host}`);
+      return;
+    }
+    const change = await applyHostsBlock(file, model.name, plan.entries, process.platform === 'win32' ? '\r\n' : '\n');
+    const what = `${plan.entries.length} hosts → ${plan.address}`;
+    out.result(change === 'unchanged' ? `unchanged ${file} (${what})` : `${change === 'created' ? 'added' : 'updated'} the lab "${model.name}" block in ${file} (${what})`);
+  } catch (err) {
+    if (err instanceof HostsAccessError) throw fail(err.message, elevationHint(ctx, options));
+    if (err instanceof HostsFileError) throw fail(`${file}: ${err.message}`, 'Fix the lab markers by hand (each block needs its "# >>> lab" and "# <<< lab" line), then run lab again.');
+    throw err;
+  }
+}
+
+/** The same command with absolute paths, ready to paste after `sudo`. */
+function elevationHint(ctx: CliContext, options: HostsOptions): string {
+  const entry = process.argv[1] ? safeRealpath(process.argv[1]) : 'lab';
+  const argv = [process.execPath, entry, '--dir', resolve(ctx.dir), 'hosts', options.remove ? '--remove' : '--write'];
+  if (!options.remove) argv.push('--target', options.target);
+  if (options.file !== undefined) argv.push('--file', resolve(options.file));
+  const command = argv.map(shellQuote).join(' ');
+  if (process.platform === 'win32') return `Run it from an elevated (Administrator) terminal: ${command}`;
+  return `Run it with sudo: sudo ${command}`;
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
