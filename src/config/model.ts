@@ -78,6 +78,22 @@ export function proxiedHosts(hosts: LabHosts): string[] {
   return [hosts.gitlab, hosts.registry, hosts.traefik, ...(hosts.pages ? [hosts.pages] : [])];
 }
 
+/**
+ * A lab host's URL as browsers, git, docker and CI jobs all see it. Traefik listens inside
+ * the lab network on the same port it publishes, so one URL works on the host and in jobs.
+ */
+export function publicUrl(model: Pick<LabModel, 'ports'>, host: string): string {
+  return `https://${host}${model.ports.https === 443 ? '' : `:${model.ports.https}`}`;
+}
+
+/** `registry.<domain>[:port]`: the registry as image names and Docker's certs.d spell it. */
+export function registryAddress(model: Pick<LabModel, 'ports' | 'hosts'>): string {
+  return `${model.hosts.registry}${model.ports.https === 443 ? '' : `:${model.ports.https}`}`;
+}
+
+/** Traefik's own entry point for ping and the API; never published, so no lab port may use it. */
+export const TRAEFIK_INTERNAL_PORT = 8082;
+
 export function isUnder(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
 }
@@ -108,6 +124,12 @@ export function crossCheck(config: LabConfig): ModelIssue[] {
     const other = seen.get(ports[key]);
     if (other !== undefined) issues.push({ path: ['ports', key], message: `port ${ports[key]} is already used by ports.${other}; each port must be distinct` });
     else seen.set(ports[key], key);
+  }
+
+  for (const key of ['http', 'https'] as const) {
+    if (ports[key] === TRAEFIK_INTERNAL_PORT) {
+      issues.push({ path: ['ports', key], message: `port ${TRAEFIK_INTERNAL_PORT} is Traefik's internal ping entry point; pick another` });
+    }
   }
 
   const hosts = hostsOf(config);

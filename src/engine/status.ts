@@ -1,10 +1,9 @@
-import type { LabModel } from '../config/model.js';
+import { publicUrl, type LabModel } from '../config/model.js';
 import { desiredServices } from '../stack/services.js';
 import { SERVICE_NAMES, type ServiceName } from '../stack/spec.js';
 import { connectEngine } from './connect.js';
 import { desiredService } from './desired.js';
 import { stackContainers, type ObservedContainer } from './observe.js';
-import { labUrl } from './summary.js';
 
 export interface ServiceStatus {
   service: ServiceName;
@@ -26,8 +25,8 @@ export interface StatusReport {
 }
 
 function urlOf(model: LabModel, service: ServiceName): string | null {
-  if (service === 'gitlab') return labUrl(model, model.hosts.gitlab);
-  if (service === 'traefik') return labUrl(model, model.hosts.traefik);
+  if (service === 'gitlab') return publicUrl(model, model.hosts.gitlab);
+  if (service === 'traefik') return publicUrl(model, model.hosts.traefik);
   return null;
 }
 

@@ -1,10 +1,8 @@
-import type { LabModel } from '../config/model.js';
+import { publicUrl, type LabModel } from '../config/model.js';
 import type { EngineEndpoint } from './endpoint.js';
 
-/** `https://host` with the port only when it is not 443. */
-export function labUrl(model: LabModel, host: string): string {
-  return `https://${host}${model.ports.https === 443 ? '' : `:${model.ports.https}`}`;
-}
+// Kept while src/gitlab still imports the old name; publicUrl in config/model.ts is the one place.
+export { publicUrl as labUrl };
 
 export interface Summary {
   /** Where things are: printed even with --quiet. */
@@ -18,10 +16,10 @@ export function summary(model: LabModel, endpoint: EngineEndpoint, runnerNote: s
   const h = model.hosts;
   const result = [
     `lab "${model.name}" is up`,
-    `  GitLab     ${labUrl(model, h.gitlab)}`,
-    `  Registry   ${labUrl(model, h.registry)}`,
-    `  Traefik    ${labUrl(model, h.traefik)}`,
-    ...(h.pages ? [`  Pages      ${labUrl(model, `<group>.${h.pages}`)}`] : []),
+    `  GitLab     ${publicUrl(model, h.gitlab)}`,
+    `  Registry   ${publicUrl(model, h.registry)}`,
+    `  Traefik    ${publicUrl(model, h.traefik)}`,
+    ...(h.pages ? [`  Pages      ${publicUrl(model, `<group>.${h.pages}`)}`] : []),
     `  Git SSH    ssh://git@${h.gitlab}:${model.ports.ssh}`,
     `  Runner     ${runnerNote}`,
   ];

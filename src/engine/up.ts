@@ -1,12 +1,11 @@
-import { join } from 'node:path';
 import type { Output } from '../cli/output.js';
 import type { LabModel } from '../config/model.js';
 import { bootstrap, prepareSecrets, type BootstrapResult, type ContainerRef } from '../gitlab/bootstrap.js';
 import { ensureCerts } from '../certs/index.js';
+import { loadRenderInputs } from '../stack/inputs.js';
 import { renderFiles, writeRendered } from '../stack/render.js';
 import type { ServiceName } from '../stack/spec.js';
 import { LabError } from '../util/errors.js';
-import { readTextOptional } from '../util/fs.js';
 import { registerSecret } from '../util/secrets.js';
 import { convergeService, createNetwork, createVolume, preflightPorts, recreateNetwork } from './apply.js';
 import { connectEngine, type Engine } from './connect.js';
@@ -34,25 +33,13 @@ export interface UpContext {
   env: NodeJS.ProcessEnv;
 }
 
-/** The runner token from `.lab/secrets/runner.json` (issue #5 writes it), if any. */
-export async function readRunnerToken(model: LabModel): Promise<string | undefined> {
-  const text = await readTextOptional(join(model.paths.secretsDir, 'runner.json'));
-  if (text === undefined) return undefined;
-  try {
-    const token = (JSON.parse(text) as { token?: unknown }).token;
-    return typeof token === 'string' && token !== '' ? registerSecret(token) : undefined;
-  } catch {
-    throw new LabError(`${join(model.paths.secretsDir, 'runner.json')} is not valid JSON`, { hint: 'Delete it; the next `lab up` registers a new runner.' });
-  }
-}
-
 /** Certificates, secrets and rendered files: everything the containers mount, before the plan hashes it. */
 async function prepareFiles(model: LabModel, out: Output): Promise<void> {
   const certs = await ensureCerts(model);
   out.info(`certificates: CA ${certs.ca.action}, leaf ${certs.leaf.action}${certs.leaf.reason ? ` (${certs.leaf.reason})` : ''}`);
   for (const warning of certs.warnings) out.warn(`note: ${warning}`);
   await prepareSecrets({ model });
-  const written = await writeRendered(renderFiles(model, { runnerToken: await readRunnerToken(model) }));
+  const written = await writeRendered(renderFiles(model, await loadRenderInputs(model)));
   const changed = written.filter((w) => w.result !== 'unchanged');
   out.info(`files: ${changed.length === 0 ? 'unchanged' : changed.map((w) => `${w.result} ${w.path.replace(`${model.paths.dir}/`, '')}`).join(', ')}`);
 }
@@ -66,7 +53,7 @@ export async function upStack(model: LabModel, ctx: UpContext, options: UpOption
   let pending: Map<string, string> | undefined;
   if (options.dryRun) {
     // Plan against the files as they would be rendered, without writing them.
-    pending = new Map(renderFiles(model, { runnerToken: await readRunnerToken(model) }).map((f) => [f.path, f.content]));
+    pending = new Map(renderFiles(model, await loadRenderInputs(model)).map((f) => [f.path, f.content]));
   } else {
     await prepareFiles(model, out);
   }
@@ -189,7 +176,7 @@ function buildTasks(engine: Engine, model: LabModel, plan: Plan, desired: Desire
     let runnerStarted: ContainerRef | undefined;
     const startRunner = async (token: string): Promise<ContainerRef> => {
       registerSecret(token);
-      await writeRendered(renderFiles(model, { runnerToken: token }));
+      await writeRendered(renderFiles(model, { ...(await loadRenderInputs(model)), runnerToken: token }));
       const d = await desiredService(model, runnerService(model));
       const fresh = await observeService(engine.docker, model.name, 'runner', d.spec.image);
       const action = planContainer(d, fresh.container, fresh.imageId, false);

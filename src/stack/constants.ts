@@ -1,3 +1,5 @@
+import { TRAEFIK_INTERNAL_PORT } from '../config/model.js';
+
 /**
  * Where things live inside the containers and which ports the services listen on.
  * Shared by every renderer and the engine; services.ts re-exports them.
@@ -16,12 +18,15 @@ export const CONTAINER_PATHS = {
   dockerSocket: '/var/run/docker.sock',
 } as const;
 
-/** Ports the services listen on inside the lab network. */
+/**
+ * Ports the services listen on inside the lab network. Traefik's web and websecure entry
+ * points are absent on purpose: they listen on the published ports (`ports.http`,
+ * `ports.https`), so that a URL such as https://gitlab.test:8443 means the same on the host
+ * and inside the network.
+ */
 export const SERVICE_PORTS = {
-  traefikHttp: 80,
-  traefikHttps: 443,
   /** Traefik's own entrypoint for ping and the dashboard's API; never published. */
-  traefikInternal: 8082,
+  traefikInternal: TRAEFIK_INTERNAL_PORT,
   gitlabHttp: 80,
   gitlabSsh: 22,
   registryHttp: 5050,

@@ -1,4 +1,4 @@
-import type { LabModel } from '../config/model.js';
+import { publicUrl, type LabModel } from '../config/model.js';
 import { SERVICE_PORTS } from './constants.js';
 
 /**
@@ -44,9 +44,9 @@ function header(model: LabModel): string[] {
 function urls(model: LabModel): string[] {
   return [
     '## Public URLs (as browsers, git and docker see them through Traefik)',
-    `external_url ${rubyString(`https://${model.hosts.gitlab}`)}`,
-    `registry_external_url ${rubyString(`https://${model.hosts.registry}`)}`,
-    ...(model.hosts.pages ? [`pages_external_url ${rubyString(`https://${model.hosts.pages}`)}`] : []),
+    `external_url ${rubyString(publicUrl(model, model.hosts.gitlab))}`,
+    `registry_external_url ${rubyString(publicUrl(model, model.hosts.registry))}`,
+    ...(model.hosts.pages ? [`pages_external_url ${rubyString(publicUrl(model, model.hosts.pages))}`] : []),
   ];
 }
 

@@ -3,13 +3,15 @@ import { dirname } from 'node:path';
 import type { LabModel } from '../config/model.js';
 import { writeIfChanged, type WriteResult } from '../util/fs.js';
 import { composeFile } from './compose.js';
-import { runnerConfig } from './runner.js';
+import { jobCertsDirCa, runnerConfig } from './runner.js';
 import { gitlabService, runnerService, traefikService } from './services.js';
 import { traefikDynamic, traefikStatic } from './traefik.js';
 
 export interface RenderInputs {
   /** The runner's authentication token once the bootstrap created it; empty before. */
   runnerToken?: string | undefined;
+  /** The CA certificate (PEM), once `lab certs` minted it; jobs get a copy in a certs.d folder. */
+  caCert?: string | undefined;
 }
 
 export interface RenderedFile {
@@ -37,9 +39,10 @@ export function renderFiles(model: LabModel, inputs: RenderInputs = {}): Rendere
     { path: p.composeFiles.traefik, content: composeFile(model, traefikService(model)), mode: PUBLIC },
     { path: p.composeFiles.gitlab, content: composeFile(model, gitlabService(model)), mode: PUBLIC },
     { path: p.composeFiles.runner, content: composeFile(model, runnerService(model)), mode: PUBLIC },
-    { path: p.traefikStatic, content: traefikStatic(), mode: PUBLIC },
+    { path: p.traefikStatic, content: traefikStatic(model), mode: PUBLIC },
     { path: p.traefikDynamic, content: traefikDynamic(model), mode: PUBLIC },
     { path: p.runnerConfig, content: runnerConfig(model, inputs.runnerToken ?? ''), mode: PRIVATE },
+    ...(inputs.caCert === undefined ? [] : [{ path: jobCertsDirCa(model), content: inputs.caCert, mode: PUBLIC }]),
   ];
 }
 

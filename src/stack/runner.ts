@@ -1,5 +1,6 @@
+import { join } from 'node:path';
 import { stringify } from 'smol-toml';
-import { proxiedHosts, type LabModel } from '../config/model.js';
+import { proxiedHosts, publicUrl, registryAddress, type LabModel } from '../config/model.js';
 import { CONTAINER_PATHS } from './constants.js';
 import { generatedHeader } from './yaml.js';
 
@@ -18,7 +19,7 @@ export function runnerConfig(model: LabModel, token: string): string {
     runners: [
       {
         name: `${model.name}-runner`,
-        url: `https://${model.hosts.gitlab}`,
+        url: publicUrl(model, model.hosts.gitlab),
         // The runner authentication token (glrt-…); empty until the bootstrap creates the runner.
         token,
         executor: 'docker',
@@ -42,13 +43,26 @@ export function runnerConfig(model: LabModel, token: string): string {
   return `${header}\n${stringify(config)}\n`;
 }
 
+/**
+ * A certs.d tree for jobs, rendered next to config.toml: `<registry host>[:port]/ca.crt`.
+ * Mounted as a whole because a port in the folder name (`registry.test:8443`) cannot be
+ * written in the `source:target:mode` volume syntax.
+ */
+export function jobCertsDir(model: LabModel): string {
+  return join(model.paths.runnerDir, 'certs.d');
+}
+
+export function jobCertsDirCa(model: LabModel): string {
+  return join(jobCertsDir(model), registryAddress(model), 'ca.crt');
+}
+
 function jobVolumes(model: LabModel): string[] {
   const ca = model.paths.tlsCa;
   const volumes = [
     '/cache',
     // Docker clients in jobs (and the dind service, which gets the same volumes) trust the
     // lab registry through certs.d; https://docs.docker.com/engine/security/certificates/
-    `${ca}:/etc/docker/certs.d/${model.hosts.registry}/ca.crt:ro`,
+    `${jobCertsDir(model)}:/etc/docker/certs.d:ro`,
     // For images that trust what lies in this folder after `update-ca-certificates`.
     `${ca}:/usr/local/share/ca-certificates/lab-ca.crt:ro`,
   ];

@@ -28,8 +28,9 @@ export function traefikService(model: LabModel): ServiceSpec {
       { type: 'bind', source: { kind: 'lab', path: LAB_FILES.tlsDir }, target: CONTAINER_PATHS.tlsDir, readOnly: true },
     ],
     ports: [
-      { host: model.ports.http, container: SERVICE_PORTS.traefikHttp },
-      { host: model.ports.https, container: SERVICE_PORTS.traefikHttps },
+      // Same port inside and out: URLs with a non-default port work on the host and in jobs.
+      { host: model.ports.http, container: model.ports.http },
+      { host: model.ports.https, container: model.ports.https },
     ],
     network: { name: model.network.name, ipv4Address: model.network.proxyIp, aliases: ['traefik'] },
     extraHosts: extraHosts(model),

@@ -11,7 +11,7 @@ import { generatedHeader, quoted, toYaml } from './yaml.js';
 export const ENTRYPOINTS = { web: 'web', websecure: 'websecure', internal: 'traefik' } as const;
 
 /** Static configuration: compose/traefik/traefik.yml, read once at start. */
-export function traefikStatic(): string {
+export function traefikStatic(model: LabModel): string {
   const doc = {
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     log: { level: 'INFO' },
@@ -21,11 +21,11 @@ export function traefikStatic(): string {
     ping: { entryPoint: ENTRYPOINTS.internal },
     entryPoints: {
       [ENTRYPOINTS.web]: {
-        address: quoted(`:${SERVICE_PORTS.traefikHttp}`),
+        address: quoted(`:${model.ports.http}`),
         http: { redirections: { entryPoint: { to: ENTRYPOINTS.websecure, scheme: 'https', permanent: true } } },
       },
       [ENTRYPOINTS.websecure]: {
-        address: quoted(`:${SERVICE_PORTS.traefikHttps}`),
+        address: quoted(`:${model.ports.https}`),
         transport: {
           respondingTimeouts: {
             // Traefik v3 reads a request for at most 60 s by default, which cuts off a

@@ -45,7 +45,8 @@ describe('containerCreateOptions', () => {
       { Type: 'bind', Source: '/labs/demo/compose/traefik', Target: '/etc/traefik', ReadOnly: true },
       { Type: 'bind', Source: '/labs/demo/certs/tls', Target: '/etc/lab/tls', ReadOnly: true },
     ]);
-    expect(body.HostConfig?.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '80' }], '443/tcp': [{ HostIp: '', HostPort: '8443' }] });
+    // Traefik listens on the published ports inside too, so a URL with :8443 works in jobs as well.
+    expect(body.HostConfig?.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '80' }], '8443/tcp': [{ HostIp: '', HostPort: '8443' }] });
     expect(body.NetworkingConfig?.EndpointsConfig?.['demo-net']).toEqual({ IPAMConfig: { IPv4Address: '10.213.47.254' }, Aliases: ['traefik'] });
     expect(body.HostConfig?.ExtraHosts).toContain('gitlab.test:10.213.47.254');
     expect(body.HostConfig?.RestartPolicy).toEqual({ Name: 'unless-stopped' });

@@ -76,13 +76,13 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
     expect(await exists('container', names('runner'))).toBe(false);
   });
 
-  it('serves https://gitlab.test through the proxy to a container on the lab network, with a certificate from the lab CA', async () => {
+  it('serves https://gitlab.test:<https port> through the proxy to a container on the lab network, with a certificate from the lab CA', async () => {
     const gitlab = await inspectContainer(names('gitlab'));
     expect(gitlab?.extraHosts).toContain(`gitlab.test:${lab.stack.proxyIp}`);
     // A client container wired like the lab's own: same network, same extra_hosts.
     const addHosts = (gitlab?.extraHosts ?? []).flatMap((h) => ['--add-host', h]);
     const r = await docker(
-      ['run', '--rm', '--network', `${name}-net`, ...addHosts, '-v', `${join(lab.dir, 'certs', 'ca', 'rootCA.pem')}:/ca.pem:ro`, FIXTURE_IMAGES.node, '/fixture/probe.mjs', 'https://gitlab.test/-/readiness', '--ca', '/ca.pem'],
+      ['run', '--rm', '--network', `${name}-net`, ...addHosts, '-v', `${join(lab.dir, 'certs', 'ca', 'rootCA.pem')}:/ca.pem:ro`, FIXTURE_IMAGES.node, '/fixture/probe.mjs', `https://gitlab.test:${lab.stack.ports.https}/-/readiness`, '--ca', '/ca.pem'],
       { reject: false },
     );
     const result = JSON.parse(r.stdout) as { ok: boolean; status: number; tls?: { authorized: boolean } };

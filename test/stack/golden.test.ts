@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { proxiedHosts, type LabModel } from '../../src/config/model.js';
-import type { RenderedFile } from '../../src/stack/render.js';
+import { proxiedHosts, publicUrl, registryAddress, type LabModel } from '../../src/config/model.js';
+import { renderFiles, type RenderedFile } from '../../src/stack/render.js';
 import { tempDir } from '../helpers/tmp.js';
 import { at, file, GOLDEN_DIR, modelOf, renderByPath, tomlOf, unescapeCompose, yamlOf } from './support.js';
 
@@ -75,6 +75,17 @@ describe.each(CASES)('rendering the $name lab', ({ name, labYml }) => {
     const files = renderByPath(model, 'glrt-golden-token-123');
     checkRunner(model, files.get('.lab/runner/config.toml'), 'glrt-golden-token-123');
   });
+
+  it('gives jobs a certs.d tree with the CA once the CA exists', async () => {
+    const dir = await tempDir();
+    const model = modelOf(labYml, dir);
+    const pem = '-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICATE-----\n';
+    const files = renderFiles(model, { caCert: pem });
+    const ca = files.find((f) => f.path === join(model.paths.runnerDir, 'certs.d', registryAddress(model), 'ca.crt'));
+    expect(ca?.content).toBe(pem);
+    // Without a CA there is nothing to copy, and nothing is invented.
+    expect(renderFiles(model).some((f) => f.path.includes('certs.d'))).toBe(false);
+  });
 });
 
 function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
@@ -94,7 +105,8 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
 
   const traefik = yamlOf(file(files, 'compose/traefik.yml'));
   const t = at(traefik, 'services', 'traefik');
-  expect(at(t, 'ports')).toEqual([`${model.ports.http}:80`, `${model.ports.https}:443`]);
+  // Same port inside and out: https://gitlab.<domain>:<port> means the same in jobs and on the host.
+  expect(at(t, 'ports')).toEqual([`${model.ports.http}:${model.ports.http}`, `${model.ports.https}:${model.ports.https}`]);
   expect(at(t, 'networks', model.network.name, 'ipv4_address')).toBe(model.network.proxyIp);
   expect(at(t, 'volumes')).toEqual([
     { type: 'bind', source: './traefik', target: '/etc/traefik', read_only: true },
@@ -114,8 +126,8 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
   for (const [k, v] of Object.entries(model.gitlab.environment)) expect(unescapeCompose(env[k] ?? '')).toBe(v);
   expect(env.GITLAB_ROOT_PASSWORD).toBeUndefined();
   const omnibus = unescapeCompose(env.GITLAB_OMNIBUS_CONFIG ?? '');
-  expect(omnibus).toContain(`external_url 'https://${model.hosts.gitlab}'`);
-  expect(omnibus).toContain(`registry_external_url 'https://${model.hosts.registry}'`);
+  expect(omnibus).toContain(`external_url '${publicUrl(model, model.hosts.gitlab)}'`);
+  expect(omnibus).toContain(`registry_external_url '${publicUrl(model, model.hosts.registry)}'`);
   expect(omnibus).toContain(`gitlab_rails['gitlab_shell_ssh_port'] = ${model.ports.ssh}`);
   expect(omnibus).toContain(`'${model.network.subnet}'`);
   // extraConfig comes last, verbatim (a `$` survives compose's interpolation escape).
@@ -137,9 +149,9 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
 
 function checkTraefik(model: LabModel, files: Map<string, RenderedFile>): void {
   const staticCfg = yamlOf(file(files, 'compose/traefik/traefik.yml'));
-  expect(at(staticCfg, 'entryPoints', 'web', 'address')).toBe(':80');
+  expect(at(staticCfg, 'entryPoints', 'web', 'address')).toBe(`:${model.ports.http}`);
   expect(at(staticCfg, 'entryPoints', 'web', 'http', 'redirections', 'entryPoint')).toEqual({ to: 'websecure', scheme: 'https', permanent: true });
-  expect(at(staticCfg, 'entryPoints', 'websecure', 'address')).toBe(':443');
+  expect(at(staticCfg, 'entryPoints', 'websecure', 'address')).toBe(`:${model.ports.https}`);
   expect(at(staticCfg, 'entryPoints', 'websecure', 'transport', 'respondingTimeouts', 'readTimeout')).toBe('0s');
   expect(at(staticCfg, 'ping', 'entryPoint')).toBe('traefik');
   expect(at(staticCfg, 'providers', 'file')).toEqual({ directory: '/etc/traefik/dynamic', watch: true });
@@ -185,7 +197,7 @@ function checkRunner(model: LabModel, rendered: RenderedFile | undefined, token:
   const runners = toml.runners as Record<string, unknown>[];
   expect(runners).toHaveLength(1);
   const r = runners[0] ?? {};
-  expect(r.url).toBe(`https://${model.hosts.gitlab}`);
+  expect(r.url).toBe(publicUrl(model, model.hosts.gitlab));
   expect(r.token).toBe(token);
   expect(r.executor).toBe('docker');
   expect(r['tls-ca-file']).toBe('/etc/lab/ca.pem');
@@ -196,7 +208,8 @@ function checkRunner(model: LabModel, rendered: RenderedFile | undefined, token:
   expect(docker.privileged).toBe(model.runner.docker === 'dind');
   expect(docker.pull_policy).toBe(model.runner.pullPolicy);
   const volumes = docker.volumes as string[];
-  expect(volumes).toContain(`${model.paths.tlsCa}:/etc/docker/certs.d/${model.hosts.registry}/ca.crt:ro`);
+  // The certs.d tree is rendered next to config.toml (a port in a folder name can't be a volume target).
+  expect(volumes).toContain(`${model.paths.runnerDir}/certs.d:/etc/docker/certs.d:ro`);
   expect(volumes.includes('/var/run/docker.sock:/var/run/docker.sock')).toBe(model.runner.docker === 'socket');
   for (const v of volumes) expect(v).not.toContain('certs/ca');
 }

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { loadLab } from '../../config/load.js';
 import { renderFiles, writeRendered } from '../../stack/render.js';
-import { readRunnerToken } from '../../stack/runner-token.js';
+import { loadRenderInputs } from '../../stack/inputs.js';
 import type { CliContext } from '../context.js';
 
 export interface RenderOptions {
@@ -12,8 +12,7 @@ export interface RenderOptions {
 export default async function render(options: RenderOptions, ctx: CliContext): Promise<void> {
   // Invalid config throws here (exit 2), before anything is written.
   const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT });
-  const runnerToken = await readRunnerToken(model.paths);
-  const written = await writeRendered(renderFiles(model, { runnerToken }));
+  const written = await writeRendered(renderFiles(model, await loadRenderInputs(model)));
   const files = written.map((w) => ({ path: relative(model.paths.dir, w.path), result: w.result }));
   if (options.json) {
     ctx.out.json({ dir: model.paths.dir, files });

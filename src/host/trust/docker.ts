@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { LabModel } from '../../config/model.js';
+import { registryAddress, type LabModel } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
 import { readOptional } from '../../util/fs.js';
 import { fingerprintOf, isSameCertificate } from '../ca.js';
@@ -21,8 +21,7 @@ export type DockerFlavor = 'engine' | 'desktop' | 'remote' | 'none';
  * https://docs.docker.com/engine/security/certificates/
  */
 export function dockerCertsDir(model: LabModel): string {
-  const port = model.ports.https;
-  return join(DOCKER_CERTS_D, port === 443 ? model.hosts.registry : `${model.hosts.registry}:${port}`);
+  return join(DOCKER_CERTS_D, registryAddress(model));
 }
 
 export function dockerCaFile(model: LabModel): string {

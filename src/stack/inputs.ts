@@ -1,0 +1,14 @@
+import type { LabModel } from '../config/model.js';
+import { readTextOptional } from '../util/fs.js';
+import type { RenderInputs } from './render.js';
+import { readRunnerToken } from './runner-token.js';
+
+/**
+ * The few inputs besides the model that rendering needs, read from the lab folder:
+ * the runner token (after the bootstrap) and the CA certificate (after `lab certs`).
+ * Rendering itself stays pure; this is the one place that reads them.
+ */
+export async function loadRenderInputs(model: LabModel): Promise<RenderInputs> {
+  const [runnerToken, caCert] = await Promise.all([readRunnerToken(model.paths), readTextOptional(model.paths.tlsCa)]);
+  return { runnerToken, caCert };
+}
