@@ -3,9 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 /** A TCP port that accepts connections and never says a word: a hung engine. */
 let silent: Server;

@@ -6,9 +6,8 @@ import { ensureCerts } from '../../src/certs/index.js';
 import { loadLab } from '../../src/config/load.js';
 import { runLab } from '../helpers/cli.js';
 import { requireDocker, uniqueStack } from '../helpers/docker.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 const enabled = await requireDocker();
 

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contextId, resolveEndpoint } from '../../src/engine/endpoint.js';
 import { LabError } from '../../src/util/errors.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 /** A DOCKER_CONFIG folder laid out like the docker CLI's context store. */
 async function dockerConfig(options: { current?: string; contexts?: Record<string, { host: string; skipTls?: boolean; tls?: boolean }> }): Promise<string> {

@@ -3,9 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { docker, requireDocker } from '../helpers/docker.js';
 import { exists, FIXTURE_IMAGES, fixtureLab, inspectContainer, missingFixtures, purgeStack } from './fixture-stack.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 const enabled = await requireDocker();
 const missing = enabled ? await missingFixtures() : [];

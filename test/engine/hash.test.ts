@@ -5,9 +5,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { buildModel } from '../../src/config/model.js';
 import { canonicalJson, configHash } from '../../src/engine/hash.js';
 import { gitlabService, traefikService } from '../../src/stack/services.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 async function lab(yml = 'name: h\n') {
   const dir = await tempDir('lab-hash-');

@@ -8,9 +8,8 @@ import { connectEngine } from '../../src/engine/connect.js';
 import { pullImage, type PullProgress } from '../../src/engine/pull.js';
 import { docker, freePort, requireDocker } from '../helpers/docker.js';
 import { FIXTURE_IMAGES, missingFixtures } from './fixture-stack.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 /**
  * Pulls from a real registry: Debian's docker-registry (installed with the fixtures) on

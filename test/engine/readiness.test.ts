@@ -7,9 +7,8 @@ import { parseConfig } from '../../src/config/load.js';
 import { buildModel, proxiedHosts, type LabModel } from '../../src/config/model.js';
 import { labHttpsClient, type LabRoute } from '../../src/engine/https.js';
 import { httpStatus, tlsEntryPoint, waitFor, type WaitStrategy } from '../../src/engine/wait.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 /**
  * A stand-in for the proxy: an HTTPS server on 127.0.0.1 with the lab's leaf certificate.

@@ -6,9 +6,8 @@ import { loadLab } from '../../src/config/load.js';
 import type { BootstrapContext } from '../../src/gitlab/bootstrap.js';
 import { requireDocker } from '../helpers/docker.js';
 import { fixtureLab, inspectContainer, missingFixtures, purgeStack, type FixtureLab } from './fixture-stack.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 /**
  * The runner half of `lab up`, through the seam issue #5 fills: a stand-in bootstrap

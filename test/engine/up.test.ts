@@ -6,9 +6,8 @@ import { runLab } from '../helpers/cli.js';
 import { docker, requireDocker } from '../helpers/docker.js';
 import { exists, FIXTURE_IMAGES, fixtureLab, inspectContainer, missingFixtures, purgeStack, type FixtureLab } from './fixture-stack.js';
 import { contextId } from '../../src/engine/endpoint.js';
-import { scratchDirs } from './scratch.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const tempDir = scratchDirs();
 
 const enabled = await requireDocker();
 const missing = enabled ? await missingFixtures() : [];
