@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { LabModel } from '../config/model.js';
 import { writeIfChanged, type WriteResult } from '../util/fs.js';
 import { composeFile } from './compose.js';
@@ -54,5 +54,23 @@ export async function writeRendered(files: RenderedFile[]): Promise<WrittenFile[
     if (file.mode === PRIVATE) await mkdir(dirname(file.path), { recursive: true, mode: 0o700 });
     written.push({ path: file.path, result: await writeIfChanged(file.path, file.content, { mode: file.mode }) });
   }
+  await pruneJobCerts(files);
   return written;
+}
+
+/**
+ * The jobs' certs.d tree is lab's alone; after a change of host or port, the folder for
+ * the old `registry[:port]` would linger and keep trusting the CA there. Only folders
+ * holding nothing but lab's `ca.crt` are removed.
+ */
+async function pruneJobCerts(files: RenderedFile[]): Promise<void> {
+  const current = files.find((f) => basename(f.path) === 'ca.crt' && basename(dirname(dirname(f.path))) === 'certs.d');
+  if (!current) return;
+  const root = dirname(dirname(current.path));
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const dir = join(root, entry.name);
+    if (!entry.isDirectory() || dir === dirname(current.path)) continue;
+    const inside = await readdir(dir);
+    if (inside.length === 1 && inside[0] === 'ca.crt') await rm(dir, { recursive: true });
+  }
 }

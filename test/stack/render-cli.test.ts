@@ -102,6 +102,24 @@ describe('lab render', () => {
     }
   });
 
+  it('gives jobs the CA in certs.d/<registry>[:port] once certs exist, and drops the folder of an old port', async () => {
+    const dir = await tempDir();
+    const certsd = join(dir, '.lab', 'runner', 'certs.d');
+    expect((await runLab(['certs'], { cwd: dir })).exitCode).toBe(0);
+    expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
+    const ca = await readFile(join(dir, 'certs', 'tls', 'ca.pem'), 'utf8');
+    expect(await readFile(join(certsd, 'registry.test', 'ca.crt'), 'utf8')).toBe(ca);
+    await writeFile(join(dir, 'lab.yml'), 'ports:\n  https: 8443\n');
+    expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
+    expect(await readdir(certsd)).toEqual(['registry.test:8443']);
+    // A folder lab did not write (something else besides ca.crt) is left alone.
+    await mkdir(join(certsd, 'mine'));
+    await writeFile(join(certsd, 'mine', 'note.txt'), 'keep');
+    await writeFile(join(dir, 'lab.yml'), 'ports:\n  https: 9443\n');
+    expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
+    expect((await readdir(certsd)).sort()).toEqual(['mine', 'registry.test:9443']);
+  });
+
   it('fails with exit 1 and a hint on a corrupt runner.json, writing nothing', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, '.lab/secrets'), { recursive: true });
