@@ -78,6 +78,8 @@ export function containerCreateOptions(spec: ServiceSpec, inputs: CreateInputs):
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: inputs.labels,
     ExposedPorts: exposed,
+    // Honoured by every later `docker stop` (and lab down) that does not name its own timeout.
+    ...(spec.stopGracePeriodSeconds !== undefined ? { StopTimeout: spec.stopGracePeriodSeconds } : {}),
     ...(hc
       ? {
           Healthcheck: {

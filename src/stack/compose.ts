@@ -36,6 +36,7 @@ function composeService(spec: ServiceSpec): Record<string, unknown> {
   };
   if (spec.privileged) service.privileged = true;
   if (spec.shmSizeBytes !== undefined) service.shm_size = byteSize(spec.shmSizeBytes);
+  if (spec.stopGracePeriodSeconds !== undefined) service.stop_grace_period = seconds(spec.stopGracePeriodSeconds);
   const environment = Object.fromEntries(Object.entries(spec.environment).sort(([a], [b]) => a.localeCompare(b)));
   if (Object.keys(environment).length > 0) service.environment = environment;
   // The secrets file appears with the first `lab up`; until then compose must not insist on it.

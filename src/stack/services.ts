@@ -64,6 +64,9 @@ export function gitlabService(model: LabModel): ServiceSpec {
     // Same probe as the image's own HEALTHCHECK, with a start period that fits a first boot.
     healthcheck: { test: ['CMD', '/opt/gitlab/bin/gitlab-healthcheck', '--fail', '--max-time', '10'], intervalSeconds: 30, timeoutSeconds: 15, retries: 5, startPeriodSeconds: 600 },
     shmSizeBytes: 256 * 1024 * 1024,
+    // Omnibus stops PostgreSQL, Gitaly and friends in turn; a SIGKILL after Docker's
+    // default 10 s can leave the database needing recovery.
+    stopGracePeriodSeconds: 120,
     privileged: false,
     restartOn: [LAB_FILES.tlsCa],
   };

@@ -47,6 +47,8 @@ export interface ServiceSpec {
   restart: 'unless-stopped';
   healthcheck?: Healthcheck;
   shmSizeBytes?: number;
+  /** How long `stop` waits for a clean shutdown before SIGKILL (Docker's default is 10 s). */
+  stopGracePeriodSeconds?: number;
   privileged: boolean;
   /**
    * Lab-relative files the service reads only when it starts (static config, certificates

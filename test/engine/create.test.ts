@@ -57,6 +57,7 @@ describe('containerCreateOptions', () => {
     const spec = gitlabService(model);
     const body = containerCreateOptions(spec, { labDir: '/labs/demo', labels: {}, envFromFiles: { GITLAB_ROOT_PASSWORD: 's3cret-value', GITLAB_OMNIBUS_CONFIG: 'nope' } });
     expect(body.Env).toContain('GITLAB_ROOT_PASSWORD=s3cret-value');
+    expect(body.StopTimeout).toBe(120);
     expect(body.Env?.filter((e) => e.startsWith('GITLAB_OMNIBUS_CONFIG='))).toHaveLength(1);
     expect(body.Env).not.toContain('GITLAB_OMNIBUS_CONFIG=nope');
     expect(body.HostConfig?.Mounts).toContainEqual({ Type: 'volume', Source: 'demo-gitlab-data', Target: '/var/opt/gitlab', ReadOnly: false });

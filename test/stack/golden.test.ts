@@ -118,6 +118,7 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
   const g = at(gitlab, 'services', 'gitlab');
   expect(at(g, 'ports')).toEqual([`${model.ports.ssh}:22`]);
   expect(at(g, 'shm_size')).toBe('256m');
+  expect(at(g, 'stop_grace_period')).toBe('120s');
   expect(at(g, 'env_file')).toEqual([{ path: '../.lab/secrets/gitlab.env', required: false }]);
   expect(at(g, 'networks', model.network.name, 'ipv4_address')).toBeUndefined();
   const env = at(g, 'environment') as Record<string, string>;
