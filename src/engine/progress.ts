@@ -6,8 +6,10 @@ import type { Output } from '../cli/output.js';
  * interactive terminal, plain timestamped lines otherwise (pipes, CI, --quiet).
  */
 export interface TaskHandle {
-  /** One line of live detail: bytes pulled, time waited. */
+  /** One line of live detail that is superseded by the next: bytes pulled, time waited. */
   output(text: string): void;
+  /** A step worth keeping in the record (a bootstrap step): never throttled in plain logs. */
+  log(text: string): void;
   title(text: string): void;
   /** Aborted when a sibling task fails, so loops (waits, pulls) stop early. */
   readonly signal: AbortSignal;
@@ -92,6 +94,7 @@ function plainProgress(out: Output): Progress {
               lastText = text;
               line(`      ${current}: ${text}`);
             },
+            log: (text) => line(`      ${current}: ${text}`),
             title: (text) => {
               current = prefix ? `${prefix} › ${text}` : text;
             },
@@ -133,6 +136,9 @@ function listrProgress(): Progress {
           if (def.children) return task.newListr(def.children.map(toListr), { concurrent: def.concurrent ?? false, exitOnError: true });
           const note = await runner.leaf(def, {
             output: (text) => {
+              task.output = text;
+            },
+            log: (text) => {
               task.output = text;
             },
             title: (text) => {

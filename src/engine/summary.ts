@@ -1,8 +1,6 @@
 import { publicUrl, type LabModel } from '../config/model.js';
 import type { EngineEndpoint } from './endpoint.js';
 
-// Kept while src/gitlab still imports the old name; publicUrl in config/model.ts is the one place.
-export { publicUrl as labUrl };
 
 export interface Summary {
   /** Where things are: printed even with --quiet. */

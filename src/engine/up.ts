@@ -202,7 +202,7 @@ function buildTasks(engine: Engine, model: LabModel, plan: Plan, desired: Desire
               https: () => labClient(model, engine),
               startRunner,
               lastLogLines: (id, n) => lastLogLines(engine.docker, id, n ?? 30),
-              report: (text) => t.output(text),
+              report: (text) => t.log(text),
               signal: t.signal,
               timeoutMs: options.timeoutMs,
             });

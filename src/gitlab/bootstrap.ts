@@ -1,0 +1,200 @@
+/**
+ * The seam between `lab up` / `lab destroy` (issue #4) and the GitLab bootstrap (issue #5).
+ *
+ * The signatures are the engine's (issue #4); the bodies orchestrate the pieces in this
+ * folder (secrets, password, admin-token, runner, api, rails, steps). The engine calls:
+ *
+ *   lab up
+ *     1. ensureCerts(model)
+ *     2. prepareSecrets({ model })                       ← before anything is rendered or created:
+ *                                                          e.g. generate `.lab/secrets/gitlab.env`
+ *                                                          (GITLAB_ROOT_PASSWORD, mode 0600) so the
+ *                                                          GitLab container is created with it
+ *     3. writeRendered(renderFiles(model, { runnerToken }))   (token from .lab/secrets/runner.json)
+ *     4. network, volumes, pulls, Traefik + GitLab created/started, both waited for
+ *     5. unless --skip-runner: bootstrap(ctx)            ← GitLab answers /-/readiness through the proxy
+ *          - returns { runnerToken }: the engine re-renders (config.toml gets the token) and
+ *            creates/starts the runner, unless bootstrap already did so via ctx.startRunner()
+ *          - returns undefined: the runner is skipped with a notice
+ *
+ *   lab destroy (after the user confirmed, before any container is removed)
+ *     teardown(ctx)                                      ← best effort: delete the runner in GitLab;
+ *                                                          must not throw when GitLab is down
+ *
+ * Errors: throw LabError/fail() from src/util/errors.ts naming the failed step; put the
+ * last log lines of the container involved into `details` (ctx.lastLogLines). Never put
+ * a secret into a message, a detail or a progress line.
+ */
+import type Dockerode from 'dockerode';
+import type { LabModel } from '../config/model.js';
+import type { EngineEndpoint } from '../engine/endpoint.js';
+import type { ExecOptions, ExecResult } from '../engine/exec.js';
+import type { LabHttpsClient } from '../engine/https.js';
+import { runnerService } from '../stack/services.js';
+import { errorMessage } from '../util/errors.js';
+import { ensureAdminToken, readAdminToken } from './admin-token.js';
+import { gitlabApi, type GitLabApi } from './api.js';
+import { ensureRootPassword, readRootPassword } from './password.js';
+import { deleteLabRunners, ensureRunner, readRunnerFile, runnerMarker, waitOnline } from './runner.js';
+import { secretFiles } from './secrets.js';
+import { asStepError, killPoint, logDetails, type StepName } from './steps.js';
+
+/** A container lab created, as the bootstrap sees it. */
+export interface ContainerRef {
+  id: string;
+  name: string;
+}
+
+export interface PrepareContext {
+  model: LabModel;
+}
+
+export interface BootstrapContext {
+  model: LabModel;
+  docker: Dockerode;
+  endpoint: EngineEndpoint;
+  /** The running, ready GitLab container. */
+  gitlab: ContainerRef;
+  /**
+   * Runs a command inside a container (e.g. `gitlab-rails runner` in `gitlab.id`) and
+   * returns its exit code and demultiplexed output. `options.env` / `options.stdin` are
+   * the places for secrets (not `cmd`, which shows up in `docker inspect` of the exec).
+   */
+  exec(containerId: string, cmd: string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * HTTPS to the lab hosts through the proxy's published port, with the lab CA as the
+   * only trusted CA and a lookup that maps the lab hosts to the engine's published
+   * host (works without /etc/hosts entries, on remote engines and Docker Desktop).
+   * Example: `(await ctx.https()).request({ host: ctx.model.hosts.gitlab, path: '/api/v4/version' })`.
+   */
+  https(): Promise<LabHttpsClient>;
+  /**
+   * Re-renders the files with this token (config.toml) and creates/starts the runner
+   * container, recreating it only if its config hash changed. Idempotent. Call it when
+   * the runner must run before the bootstrap can finish (e.g. to wait for `online`);
+   * otherwise return the token and the engine calls it.
+   */
+  startRunner(runnerToken: string): Promise<ContainerRef>;
+  /** The last `n` (default 30) log lines of a container, for error details. */
+  lastLogLines(containerId: string, n?: number): Promise<string[]>;
+  /** One line of live progress under the "GitLab bootstrap" task. No secrets. */
+  report(text: string): void;
+  /** Aborted when lab gives up (another task failed); stop early when it fires. */
+  signal: AbortSignal;
+  /** `lab up --timeout` in milliseconds: the budget for each wait (e.g. runner online). */
+  timeoutMs: number;
+}
+
+export interface BootstrapResult {
+  /** The runner authentication token (`glrt-…`) to render into config.toml. */
+  runnerToken: string;
+}
+
+export interface TeardownContext {
+  model: LabModel;
+  docker: Dockerode;
+  endpoint: EngineEndpoint;
+  /** The GitLab container if it still exists (it may be stopped). */
+  gitlab: ContainerRef | undefined;
+  https(): Promise<LabHttpsClient>;
+  report(text: string): void;
+}
+
+/** Before anything is rendered or created: the root password GitLab seeds root from. */
+export async function prepareSecrets(ctx: PrepareContext): Promise<void> {
+  await ensureRootPassword(secretFiles(ctx.model.paths));
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+/**
+ * Root credentials in place, an admin token GitLab accepts, exactly one runner created
+ * through the API, started, and online. Every step first checks what exists, so a re-run
+ * (or a run after a crash) only does what is missing.
+ */
+export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult | undefined> {
+  const { model } = ctx;
+  const files = secretFiles(model.paths);
+  const runnerName = runnerService(model).containerName;
+  let runnerRef: ContainerRef | undefined;
+
+  /** Runs one step; a failure names the step and carries the involved container's last log lines. */
+  const step = async <T>(name: StepName, container: () => ContainerRef | undefined, work: () => Promise<T>): Promise<T> => {
+    if (ctx.signal.aborted) throw abortError();
+    try {
+      return await work();
+    } catch (err) {
+      if (ctx.signal.aborted || (err instanceof Error && err.name === 'AbortError')) throw err;
+      const ref = container();
+      const details = ref ? logDetails(ref.name, await ctx.lastLogLines(ref.id, 30)) : [];
+      throw asStepError(name, err, details);
+    }
+  };
+  const gitlab = () => ctx.gitlab;
+  const runner = () => runnerRef ?? { id: runnerName, name: runnerName };
+
+  await step('root password', gitlab, () => readRootPassword(files));
+  ctx.report('root password: in .lab/secrets/gitlab.env (user root)');
+
+  const client = await step('admin token', gitlab, () => ctx.https());
+  const apiWith = (token: string): GitLabApi => gitlabApi(client, { host: model.hosts.gitlab, token, signal: ctx.signal });
+
+  const admin = await step('admin token', gitlab, () =>
+    ensureAdminToken({ files, api: apiWith, exec: ctx.exec, gitlabContainerId: ctx.gitlab.id, timeoutMs: ctx.timeoutMs, report: ctx.report }),
+  );
+  ctx.report(`admin token: ${admin.action === 'created' ? `created (${admin.reason ?? 'new'})` : admin.action}, valid until ${admin.expiresAt}`);
+
+  const api = apiWith(admin.token);
+  const ensured = await step('runner', gitlab, () => ensureRunner({ model, files, api, report: ctx.report }));
+  const extra = ensured.removedStale !== undefined ? `; deleted the stale runner #${ensured.removedStale}` : '';
+  ctx.report(`runner: ${ensured.action} #${ensured.id} (${runnerMarker(model)})${ensured.reason ? ` because ${ensured.reason}` : ''}${extra}`);
+
+  runnerRef = await step('runner start', runner, () => ctx.startRunner(ensured.token));
+  killPoint('runner:started');
+  ctx.report(`runner start: ${runnerRef.name} running`);
+
+  let lastTick = 0;
+  const waited = await step('runner online', runner, () =>
+    waitOnline(api, ensured.id, {
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+      onWait: (ms, status) => {
+        if (ms - lastTick < 5000) return;
+        lastTick = ms;
+        ctx.report(`runner online: ${seconds(ms)} · GitLab reports "${status}"`);
+      },
+    }),
+  );
+  ctx.report(`runner online: #${ensured.id} online after ${seconds(waited)}`);
+  return { runnerToken: ensured.token };
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('aborted'), { name: 'AbortError' });
+}
+
+/**
+ * Before `lab destroy` removes the containers: delete this lab's runners in GitLab, so
+ * nothing points at a runner that is gone. Best effort: GitLab may be stopped or broken,
+ * and its data usually goes with the volumes anyway. Never throws; says what it skipped.
+ */
+export async function teardown(ctx: TeardownContext): Promise<void> {
+  const note = (text: string) => ctx.report(`note: ${text}`);
+  try {
+    const files = secretFiles(ctx.model.paths);
+    const [admin, stored] = await Promise.all([readAdminToken(files), readRunnerFile(files)]);
+    if (!admin && !stored) return;
+    const what = stored ? `runner #${stored.id}` : `the runners of ${runnerMarker(ctx.model)}`;
+    if (!admin) return note(`no admin token in ${files.adminToken}; ${what} was not deleted in GitLab`);
+    if (!ctx.gitlab) return note(`there is no GitLab container; ${what} was not deleted in GitLab`);
+    const state = await ctx.docker.getContainer(ctx.gitlab.id).inspect().then((i) => i.State, () => undefined);
+    if (!state?.Running) return note(`GitLab is not running; ${what} was not deleted in GitLab (its record goes with GitLab's data)`);
+    const api = gitlabApi(await ctx.https(), { host: ctx.model.hosts.gitlab, token: admin.token, timeoutMs: 5000 });
+    if (!(await api.tokenSelf())) return note(`GitLab does not accept lab's admin token; ${what} was not deleted in GitLab`);
+    const deleted = await deleteLabRunners(api, ctx.model, stored);
+    if (deleted.length === 0) ctx.report('GitLab: no runner of this lab to delete');
+    for (const id of deleted) ctx.report(`GitLab: deleted runner #${id} (${runnerMarker(ctx.model)})`);
+  } catch (err) {
+    note(`could not delete the runner in GitLab (${errorMessage(err).split('\n')[0] ?? 'error'}); continuing`);
+  }
+}

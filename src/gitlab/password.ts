@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { fail } from '../util/errors.js';
+import { registerSecret } from '../util/secrets.js';
+import { createSecretFile, readSecretFile, type SecretFiles } from './secrets.js';
+
+/**
+ * The root password. GitLab refuses weak passwords when it seeds root on first boot,
+ * and then creates no root at all, so the generator only returns passwords that pass
+ * every documented rule:
+ * - length 8–128 (https://docs.gitlab.com/security/password_length_limits/);
+ * - not a common password and without predictable words such as "gitlab" or the user's
+ *   name, username or email (https://docs.gitlab.com/user/profile/user_passwords/#block-weak-passwords);
+ * - upper and lower case, a digit and a symbol, in case password complexity is enforced
+ *   (https://docs.gitlab.com/administration/settings/sign_up_restrictions/#password-complexity-requirements).
+ * The alphabet avoids characters that env files, shells or YAML would interpret.
+ */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+export const PASSWORD_LENGTH = 28; // 28 × 6 bits = 168 bits of entropy
+
+/** Words the password must not contain (case-insensitive): GitLab's predictable words and root's own names. */
+const FORBIDDEN = ['gitlab', 'devops', 'root', 'admin', 'administrator', 'password', 'example'];
+
+export function isStrongPassword(pw: string): boolean {
+  const lower = pw.toLowerCase();
+  return (
+    pw.length >= 16 &&
+    pw.length <= 128 &&
+    /[A-Z]/.test(pw) &&
+    /[a-z]/.test(pw) &&
+    /[0-9]/.test(pw) &&
+    /[-_]/.test(pw) &&
+    !FORBIDDEN.some((w) => lower.includes(w))
+  );
+}
+
+/** A strong random password from node:crypto; candidates that miss a rule are drawn again. */
+export function generatePassword(length = PASSWORD_LENGTH): string {
+  for (;;) {
+    // 64 symbols: each random byte's low 6 bits pick one uniformly.
+    const pw = [...randomBytes(length)].map((b) => ALPHABET[b & 63]).join('');
+    // A leading '-' reads like an option when pasted into a command line.
+    if (!pw.startsWith('-') && isStrongPassword(pw)) return pw;
+  }
+}
+
+const KEY = 'GITLAB_ROOT_PASSWORD';
+
+export function formatGitlabEnv(password: string): string {
+  return `${KEY}=${password}\n`;
+}
+
+/** The password from gitlab.env (`GITLAB_ROOT_PASSWORD=…`, optionally quoted), or undefined. */
+export function parseGitlabEnv(text: string): string | undefined {
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m || m[1] !== KEY) continue;
+    const value = (m[2] ?? '').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+    return value === '' ? undefined : value;
+  }
+  return undefined;
+}
+
+/**
+ * `.lab/secrets/gitlab.env`, created before the GitLab container exists: GitLab seeds
+ * root from it on its first boot only. An existing file is never replaced, whatever it
+ * holds: it may be the only record of the password of a GitLab that already exists.
+ */
+export async function ensureRootPassword(files: SecretFiles): Promise<{ password: string; created: boolean }> {
+  const existing = await readSecretFile(files.gitlabEnv);
+  if (existing === undefined) {
+    const password = registerSecret(generatePassword());
+    if (await createSecretFile(files.gitlabEnv, formatGitlabEnv(password))) return { password, created: true };
+    // Another lab process created it a moment ago: read theirs below.
+  }
+  return { password: await readRootPassword(files), created: false };
+}
+
+/** The root password from gitlab.env; an error naming the file when there is none. */
+export async function readRootPassword(files: SecretFiles): Promise<string> {
+  const text = await readSecretFile(files.gitlabEnv);
+  if (text === undefined) throw fail(`${files.gitlabEnv} is missing`, 'It holds the root password; `lab up` creates it before GitLab is created.');
+  const password = parseGitlabEnv(text);
+  if (password === undefined) {
+    throw fail(`${files.gitlabEnv} has no GITLAB_ROOT_PASSWORD`, 'Restore the line GITLAB_ROOT_PASSWORD=<password>; lab does not overwrite this file, since GitLab keeps the password it was first started with.');
+  }
+  return registerSecret(password);
+}

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { z } from 'zod';
+import type { LabPaths } from '../config/paths.js';
+import { runnerCredentialsFile } from '../stack/runner-token.js';
+import { errnoCode, fail } from '../util/errors.js';
+import { atomicWrite, readTextOptional } from '../util/fs.js';
+
+/**
+ * The bootstrap's secret files in `.lab/secrets/` (folder 0700, files 0600). They are
+ * the only place a secret lives on the host; nothing else (logs, errors, compose files,
+ * exec command lines) ever holds one.
+ */
+export interface SecretFiles {
+  dir: string;
+  /** `GITLAB_ROOT_PASSWORD=<pw>`; also read by compose through `env_file`. */
+  gitlabEnv: string;
+  /** The admin personal access token: `{token, name, scopes, expiresAt, state, …}`. */
+  adminToken: string;
+  /** The runner: `{"id": <n>, "token": "glrt-…", …}` (render and the engine read `token`). */
+  runner: string;
+}
+
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+export function secretFiles(paths: LabPaths): SecretFiles {
+  return {
+    dir: paths.secretsDir,
+    gitlabEnv: join(paths.secretsDir, 'gitlab.env'),
+    adminToken: join(paths.secretsDir, 'admin-token.json'),
+    runner: runnerCredentialsFile(paths),
+  };
+}
+
+/** The secrets folder, created 0700 (and narrowed to 0700 if something widened it). */
+async function ensureDir(path: string): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  if (((await stat(dir)).mode & 0o077) !== 0) await chmod(dir, DIR_MODE);
+}
+
+/** Replaces a secret file atomically (temp file + rename, mode 0600): never half written. */
+export async function writeSecretFile(path: string, content: string): Promise<void> {
+  await ensureDir(path);
+  await atomicWrite(path, Buffer.from(content), FILE_MODE);
+}
+
+/**
+ * Creates a secret file only if there is none: the content goes to a temp file first and
+ * is then hard-linked into place, which fails instead of replacing an existing file. So
+ * the file appears complete or not at all, and an existing secret is never overwritten.
+ * Returns false when the file already existed.
+ */
+export async function createSecretFile(path: string, content: string): Promise<boolean> {
+  await ensureDir(path);
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, content, { mode: FILE_MODE, flag: 'wx' });
+    await chmod(tmp, FILE_MODE);
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** Reads a secret file; a file readable by others is narrowed back to 0600 first. */
+export async function readSecretFile(path: string): Promise<string | undefined> {
+  try {
+    const st = await stat(path);
+    if ((st.mode & 0o077) !== 0) await chmod(path, FILE_MODE);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  return readTextOptional(path);
+}
+
+/**
+ * Reads and validates a JSON secret file. A damaged file is an error naming the file,
+ * never silently replaced: it may hold the only copy of a credential.
+ */
+export async function readJsonSecret<S extends z.ZodType>(path: string, schema: S, hint: string): Promise<z.infer<S> | undefined> {
+  const text = await readSecretFile(path);
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw fail(`${path} is not valid JSON`, hint);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw fail(`${path} is not what lab wrote: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, hint);
+  }
+  return parsed.data;
+}
+
+export async function writeJsonSecret(path: string, value: unknown): Promise<void> {
+  await writeSecretFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}

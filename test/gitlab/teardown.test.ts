@@ -1,0 +1,55 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireDocker } from '../helpers/docker.js';
+import { containerState, fixturesMissing, gitlabLab, OutputLog, purge, readSecrets, type GitlabLab } from './support.js';
+
+const enabled = await requireDocker();
+const missing = enabled ? await fixturesMissing() : [];
+if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
+  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
+}
+const run = enabled && missing.length === 0;
+
+describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a GitLab that never gets ready', () => {
+  const labs: GitlabLab[] = [];
+  const log = new OutputLog();
+  afterAll(async () => {
+    for (const lab of labs) {
+      await log.lab(['destroy', '--yes'], { cwd: lab.dir });
+      await purge(lab.name);
+    }
+  });
+
+  it('lab destroy --yes deletes the runner in GitLab before it removes the containers', async () => {
+    const lab = await gitlabLab('d', { FIXTURE_READY_AFTER_MS: '300' });
+    labs.push(lab);
+    const up = await log.lab(['up', '--pull', 'never', '--timeout', '60s'], { cwd: lab.dir });
+    expect(up.exitCode, up.all).toBe(0);
+    const { runner, admin, password } = await readSecrets(lab.dir);
+    const destroy = await log.lab(['destroy', '--yes'], { cwd: lab.dir });
+    expect(destroy.exitCode, destroy.all).toBe(0);
+    const lines = destroy.stdout.split('\n');
+    const deleted = lines.findIndex((l) => l.includes(`deleted runner #${runner.id} (lab:${lab.name})`));
+    const firstRemoval = lines.findIndex((l) => l.startsWith('removed container'));
+    expect(deleted, destroy.stdout).toBeGreaterThanOrEqual(0);
+    expect(firstRemoval).toBeGreaterThan(deleted);
+    expect(await containerState(`${lab.name}-gitlab-1`)).toBeUndefined();
+    for (const secret of [runner.token, admin.token, password]) expect(log.leaks(secret), 'a secret was printed').toEqual([]);
+  });
+
+  it('a GitLab that never becomes ready fails lab up with the timeout, its log lines and exit code 1', async () => {
+    const lab = await gitlabLab('n', { FIXTURE_READY_AFTER_MS: '-1' });
+    labs.push(lab);
+    const up = await log.lab(['up', '--pull', 'never', '--timeout', '5s'], { cwd: lab.dir });
+    expect(up.exitCode, up.all).toBe(1);
+    expect(up.stderr).toMatch(/lab: error: gitlab did not become ready within 5\.0s/);
+    expect(up.stderr).toMatch(new RegExp(`last \\d+ log lines of ${lab.name}-gitlab-1:`));
+    // A line the GitLab fixture logs at start, shown among the details.
+    expect(up.stderr).toMatch(/nginx: listening on :80/);
+    // Nothing of the bootstrap ran: no admin token, no runner.
+    expect(up.stdout).not.toMatch(/GitLab bootstrap/);
+    // And destroy cleans up a lab whose GitLab never answered.
+    const destroy = await log.lab(['destroy', '--yes'], { cwd: lab.dir });
+    expect(destroy.exitCode, destroy.all).toBe(0);
+    expect(await containerState(`${lab.name}-gitlab-1`)).toBeUndefined();
+  });
+});
