@@ -154,3 +154,9 @@ export async function observeService(docker: Dockerode, stack: string, service: 
   const [owned, id] = await Promise.all([stackContainers(docker, stack), imageId(docker, image)]);
   return { container: owned.find((c) => c.service === service), imageId: id };
 }
+
+/** Whether a volume of exactly this name exists (the name filter alone matches substrings). */
+export async function volumeExists(docker: Dockerode, name: string): Promise<boolean> {
+  const { Volumes } = await docker.listVolumes({ filters: { name: [name] } });
+  return (Volumes ?? []).some((v) => v.Name === name);
+}

@@ -13,7 +13,7 @@ import { readEnvFiles } from './create.js';
 import { desiredService, desiredStack, observeRequest } from './desired.js';
 import { execIn } from './exec.js';
 import { lastLogLines } from './logs.js';
-import { observe, observeService } from './observe.js';
+import { observe, observeService, volumeExists } from './observe.js';
 import { conflictMessage, describePlan, planContainer, planStack, type ContainerAction, type DesiredNetwork, type DesiredService, type Plan, type PullPolicy } from './plan.js';
 import { createProgress, elapsed, type TaskDef } from './progress.js';
 import { describeProgress, pullImage } from './pull.js';
@@ -34,11 +34,12 @@ export interface UpContext {
 }
 
 /** Certificates, secrets and rendered files: everything the containers mount, before the plan hashes it. */
-async function prepareFiles(model: LabModel, out: Output): Promise<void> {
+async function prepareFiles(model: LabModel, out: Output, engine: Engine): Promise<void> {
   const certs = await ensureCerts(model);
   out.info(`certificates: CA ${certs.ca.action}, leaf ${certs.leaf.action}${certs.leaf.reason ? ` (${certs.leaf.reason})` : ''}`);
   for (const warning of certs.warnings) out.warn(`note: ${warning}`);
-  await prepareSecrets({ model });
+  const gitlabDataExists = await volumeExists(engine.docker, model.volumes.gitlabData);
+  for (const note of await prepareSecrets({ model, gitlabDataExists })) out.warn(`note: ${note}`);
   const written = await writeRendered(renderFiles(model, await loadRenderInputs(model)));
   const changed = written.filter((w) => w.result !== 'unchanged');
   out.info(`files: ${changed.length === 0 ? 'unchanged' : changed.map((w) => `${w.result} ${w.path.replace(`${model.paths.dir}/`, '')}`).join(', ')}`);
@@ -55,7 +56,7 @@ export async function upStack(model: LabModel, ctx: UpContext, options: UpOption
     // Plan against the files as they would be rendered, without writing them.
     pending = new Map(renderFiles(model, await loadRenderInputs(model)).map((f) => [f.path, f.content]));
   } else {
-    await prepareFiles(model, out);
+    await prepareFiles(model, out, engine);
   }
 
   const desired = await desiredStack(model, { services, ...(pending ? { pending } : {}) });

@@ -30,11 +30,11 @@ import type { LabModel } from '../config/model.js';
 import type { EngineEndpoint } from '../engine/endpoint.js';
 import type { ExecOptions, ExecResult } from '../engine/exec.js';
 import type { LabHttpsClient } from '../engine/https.js';
-import { runnerService } from '../stack/services.js';
+import { containerName, runnerService } from '../stack/services.js';
 import { errorMessage } from '../util/errors.js';
 import { ensureAdminToken, readAdminToken } from './admin-token.js';
 import { gitlabApi, type GitLabApi } from './api.js';
-import { ensureRootPassword, readRootPassword } from './password.js';
+import { ensureRootPassword, readRootPasswordOptional } from './password.js';
 import { deleteLabRunners, ensureRunner, readRunnerFile, runnerMarker, waitOnline } from './runner.js';
 import { secretFiles } from './secrets.js';
 import { asStepError, killPoint, logDetails, type StepName } from './steps.js';
@@ -47,6 +47,8 @@ export interface ContainerRef {
 
 export interface PrepareContext {
   model: LabModel;
+  /** GitLab's data volume exists already: GitLab has its root password, whatever lab would generate now. */
+  gitlabDataExists: boolean;
 }
 
 export interface BootstrapContext {
@@ -101,8 +103,20 @@ export interface TeardownContext {
 }
 
 /** Before anything is rendered or created: the root password GitLab seeds root from. */
-export async function prepareSecrets(ctx: PrepareContext): Promise<void> {
-  await ensureRootPassword(secretFiles(ctx.model.paths));
+/** Returns notes for the user (nothing secret). */
+export async function prepareSecrets(ctx: PrepareContext): Promise<string[]> {
+  const files = secretFiles(ctx.model.paths);
+  if (ctx.gitlabDataExists && (await readRootPasswordOptional(files)) === undefined) {
+    // A new password would not be root's: GitLab seeds root only on its first boot.
+    return [lostPasswordNote(ctx.model, files.gitlabEnv)];
+  }
+  await ensureRootPassword(files);
+  return [];
+}
+
+function lostPasswordNote(model: LabModel, file: string): string {
+  const container = containerName(model, 'gitlab');
+  return `${file} is missing, but GitLab already has its data, so lab cannot know root's password. Reset it with \`docker exec -it ${container} gitlab-rake "gitlab:password:reset[root]"\` and save it in that file as GITLAB_ROOT_PASSWORD=<password>.`;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -133,8 +147,9 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult 
   const gitlab = () => ctx.gitlab;
   const runner = () => runnerRef ?? { id: runnerName, name: runnerName };
 
-  await step('root password', gitlab, () => readRootPassword(files));
-  ctx.report('root password: in .lab/secrets/gitlab.env (user root)');
+  const password = await step('root password', gitlab, () => readRootPasswordOptional(files));
+  // The bootstrap itself never needs the password (the admin token comes from gitlab-rails).
+  ctx.report(password === undefined ? 'root password: unknown to lab (see the note above)' : 'root password: in .lab/secrets/gitlab.env (user root)');
 
   const client = await step('admin token', gitlab, () => ctx.https());
   const apiWith = (token: string): GitLabApi => gitlabApi(client, { host: model.hosts.gitlab, token, signal: ctx.signal });

@@ -79,8 +79,15 @@ export async function ensureRootPassword(files: SecretFiles): Promise<{ password
 
 /** The root password from gitlab.env; an error naming the file when there is none. */
 export async function readRootPassword(files: SecretFiles): Promise<string> {
+  const password = await readRootPasswordOptional(files);
+  if (password === undefined) throw fail(`${files.gitlabEnv} is missing`, 'It holds the root password; `lab up` creates it before GitLab is created.');
+  return password;
+}
+
+/** As readRootPassword, but undefined when the file does not exist. */
+export async function readRootPasswordOptional(files: SecretFiles): Promise<string | undefined> {
   const text = await readSecretFile(files.gitlabEnv);
-  if (text === undefined) throw fail(`${files.gitlabEnv} is missing`, 'It holds the root password; `lab up` creates it before GitLab is created.');
+  if (text === undefined) return undefined;
   const password = parseGitlabEnv(text);
   if (password === undefined) {
     throw fail(`${files.gitlabEnv} has no GITLAB_ROOT_PASSWORD`, 'Restore the line GITLAB_ROOT_PASSWORD=<password>; lab does not overwrite this file, since GitLab keeps the password it was first started with.');

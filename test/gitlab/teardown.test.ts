@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requireDocker } from '../helpers/docker.js';
-import { containerState, fixturesMissing, gitlabLab, OutputLog, purge, readSecrets, type GitlabLab } from './support.js';
+import { containerState, fixturesMissing, gitlabLab, OutputLog, purge, readSecrets, secretPath, type GitlabLab } from './support.js';
 
 const enabled = await requireDocker();
 const missing = enabled ? await fixturesMissing() : [];
@@ -9,7 +11,7 @@ if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
 }
 const run = enabled && missing.length === 0;
 
-describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a GitLab that never gets ready', () => {
+describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a GitLab that never gets ready, a lost password file', () => {
   const labs: GitlabLab[] = [];
   const log = new OutputLog();
   afterAll(async () => {
@@ -51,5 +53,22 @@ describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a G
     const destroy = await log.lab(['destroy', '--yes'], { cwd: lab.dir });
     expect(destroy.exitCode, destroy.all).toBe(0);
     expect(await containerState(`${lab.name}-gitlab-1`)).toBeUndefined();
+  });
+
+  it('does not invent a new root password when gitlab.env is lost but GitLab already has its data', async () => {
+    const lab = await gitlabLab('p', { FIXTURE_READY_AFTER_MS: '200' });
+    labs.push(lab);
+    const first = await log.lab(['up', '--pull', 'never', '--skip-runner', '--timeout', '60s'], { cwd: lab.dir });
+    expect(first.exitCode, first.all).toBe(0);
+    await rm(secretPath(lab.dir, 'gitlab.env'));
+    const again = await log.lab(['up', '--pull', 'never', '--skip-runner', '--timeout', '60s'], { cwd: lab.dir });
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stderr).toContain('cannot know root\'s password');
+    expect(again.stderr).toContain(`docker exec -it ${lab.name}-gitlab-1 gitlab-rake "gitlab:password:reset[root]"`);
+    // No guessed password was written, so lab credentials says so instead of printing a wrong one.
+    expect(existsSync(secretPath(lab.dir, 'gitlab.env'))).toBe(false);
+    const creds = await log.lab(['credentials'], { cwd: lab.dir });
+    expect(creds.exitCode).toBe(1);
+    expect(creds.stderr).toContain('gitlab.env is missing');
   });
 });
