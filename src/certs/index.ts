@@ -16,6 +16,8 @@ export interface CertsOptions {
   newCa?: boolean;
   /** Reissue the leaf even if it is still good. */
   renew?: boolean;
+  /** Give the reissued leaf a new key pair instead of keeping the one it has. */
+  newKey?: boolean;
   /** Clock override for tests of expiry and renewal. */
   now?: Date;
   /** Keys the caller already started (the CLI starts them before loading lab.yml). */
@@ -87,14 +89,18 @@ export async function ensureCerts(model: LabModel, options: CertsOptions = {}): 
     caAction = replace ? 'replaced' : 'created';
   }
 
-  const verdict = await judgeLeaf(paths, ca, { caIsNew: caAction !== 'reused', names: model.certs.leafNames, now, renew: options.renew === true });
+  const verdict = await judgeLeaf(paths, ca, { caIsNew: caAction !== 'reused', names: model.certs.leafNames, now, forced: options.newKey ? '--new-key' : options.renew ? '--renew' : undefined });
   let tlsCa: WriteResult;
   try {
     tlsCa = await writeIfChanged(paths.tlsCa, ca.pem, { mode: 0o644 });
   } catch (err) {
     throw writeFailure(paths.tlsCa, err);
   }
-  const leaf = verdict.reason === undefined && verdict.current ? verdict.current : await issueLeaf(model, ca, now, keys);
+  // A reissue keeps the leaf's key pair (as certbot --reuse-key does): it never left this
+  // machine and the lab's containers, and an RSA keygen is most of a reissue's cost. A new
+  // CA starts afresh, and --new-key asks for a new pair.
+  const keepKey = caAction === 'reused' && options.newKey !== true ? verdict.key : undefined;
+  const leaf = verdict.reason === undefined && verdict.current ? verdict.current : await issueLeaf(model, ca, now, keys, keepKey);
 
   if (ca.keyMode & 0o077) {
     warnings.push(`${display(ca.keyPath)} can be read by other users (mode ${ca.keyMode.toString(8).padStart(4, '0')}); run \`chmod 400 ${display(ca.keyPath)}\``);

@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { LabModel } from '../config/model.js';
@@ -6,9 +6,9 @@ import { errnoCode } from '../util/errors.js';
 import { replaceAll } from './files.js';
 import { inspectCertificate, type CertFacts } from './inspect.js';
 import { ipBytes, formatIp } from './ip.js';
-import { privateKeyPem, type KeyPool } from './keys.js';
+import { privateKeyPem, type KeyPair, type KeyPool } from './keys.js';
 import type { LoadedCa } from './load.js';
-import { daysBetween, leafProfile, RENEW_WITHIN_DAYS } from './profile.js';
+import { daysBetween, LEAF_KEY_BITS, leafProfile, RENEW_WITHIN_DAYS } from './profile.js';
 import { buildCertificate, loadForge, selfCheck, toPem } from './x509.js';
 
 export const LEAF_CERT_MODE = 0o644;
@@ -25,6 +25,8 @@ export interface LeafVerdict {
   /** Why a new leaf is needed; undefined means the one on disk is reused. */
   reason: string | undefined;
   current: Leaf | undefined;
+  /** The leaf's key pair, when it was readable and matched the certificate on disk. */
+  key: KeyPair | undefined;
 }
 
 export interface LeafPaths {
@@ -36,12 +38,13 @@ export interface LeafPaths {
  * Decides whether the leaf on disk can stay. The leaf is lab's own output, so a
  * damaged one is simply reissued (unlike the CA, which may be the user's).
  */
-export async function judgeLeaf(paths: LeafPaths, ca: LoadedCa, options: { caIsNew: boolean; names: string[]; now: Date; renew: boolean }): Promise<LeafVerdict> {
+export async function judgeLeaf(paths: LeafPaths, ca: LoadedCa, options: { caIsNew: boolean; names: string[]; now: Date; /** Why the caller forces a reissue (a flag), if it does. */ forced: string | undefined }): Promise<LeafVerdict> {
   const [certBuf, keyBuf] = await Promise.all([readLeafFile(paths.leafCert), readLeafFile(paths.leafKey)]);
   const certName = basename(paths.leafCert);
   const keyName = basename(paths.leafKey);
   const existed = certBuf !== 'missing' || keyBuf !== 'missing';
-  const verdict = (reason: string | undefined, current?: Leaf): LeafVerdict => ({ existed, reason, current });
+  let pair: KeyPair | undefined;
+  const verdict = (reason: string | undefined, current?: Leaf): LeafVerdict => ({ existed, reason, current, key: pair });
   if (!existed) return verdict('no certificate yet');
   if (certBuf === 'missing') return verdict(`${certName} was missing`);
   if (keyBuf === 'missing') return verdict(`${keyName} was missing`);
@@ -62,6 +65,7 @@ export async function judgeLeaf(paths: LeafPaths, ca: LoadedCa, options: { caIsN
     return verdict(`${keyName} was not a readable key`);
   }
   if (!leaf.x509.checkPrivateKey(key)) return verdict(`${keyName} did not match ${certName}`);
+  if (isReusableKey(key)) pair = { privateKey: key, publicKey: createPublicKey(key) };
   if (options.caIsNew) return verdict('the CA is new', leaf);
   if (!issuedBy(leaf, ca)) return verdict('it was issued by a different CA', leaf);
 
@@ -71,7 +75,7 @@ export async function judgeLeaf(paths: LeafPaths, ca: LoadedCa, options: { caIsN
   if (left <= 0) return verdict(`it expired on ${leaf.facts.notAfter.toISOString().slice(0, 10)}`, leaf);
   if (left < RENEW_WITHIN_DAYS) return verdict(`it expires in ${Math.floor(left)} days (fewer than ${RENEW_WITHIN_DAYS})`, leaf);
   if (leaf.facts.notBefore.getTime() > options.now.getTime()) return verdict(`it is not valid before ${leaf.facts.notBefore.toISOString()}`, leaf);
-  if (options.renew) return verdict('--renew', leaf);
+  if (options.forced) return verdict(options.forced, leaf);
   return verdict(undefined, leaf);
 }
 
@@ -96,11 +100,19 @@ export function nameDiff(current: string[], wanted: string[]): string | undefine
   return [added.length > 0 ? `added ${added.join(', ')}` : '', removed.length > 0 ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
 }
 
-/** Issues a new leaf signed by `ca` and puts key and certificate in place together. */
-export async function issueLeaf(model: LabModel, ca: LoadedCa, now: Date, keys: KeyPool): Promise<Leaf> {
+/** Only a key of the leaf profile's kind and size is kept; anything else is replaced. */
+function isReusableKey(key: KeyObject): boolean {
+  return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= LEAF_KEY_BITS;
+}
+
+/**
+ * Issues a new leaf signed by `ca` and puts key and certificate in place together;
+ * `keep` reuses an existing key pair instead of generating one.
+ */
+export async function issueLeaf(model: LabModel, ca: LoadedCa, now: Date, keys: KeyPool, keep?: KeyPair): Promise<Leaf> {
   // forge loads on this thread while OpenSSL generates the key on the thread pool.
   const forgeReady = loadForge();
-  const pair = await keys.take('leaf');
+  const pair = keep ?? (await keys.take('leaf'));
   await forgeReady;
   const template = leafProfile({ names: model.certs.leafNames, now, days: model.certs.leafDays, caKeyId: ca.keyId, caNotAfter: ca.facts.notAfter });
   const der = await buildCertificate(template, pair.publicKey, { privateKey: ca.privateKey, subjectDer: ca.facts.subjectDer });

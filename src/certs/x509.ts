@@ -1,31 +1,28 @@
 import { sign, X509Certificate, type KeyObject } from 'node:crypto';
 import type forgeNs from 'node-forge';
 import { parseCidrBlock, ipBytes } from './ip.js';
+import { KEY_USAGE, OID as EXTENSION_OID } from './inspect.js';
 import type { CertTemplate, Extension } from './profile.js';
 
 /**
- * Encoding with node-forge, signing with Node's crypto. forge builds the
- * TBSCertificate; OpenSSL signs its DER (forge's pure-JS RSA signing costs ~0.16 s
- * per certificate); forge.asn1 wraps tbs, algorithm and signature into the
- * Certificate (RFC 5280 section 4.1).
+ * Encoding with node-forge's ASN.1 module, signing with Node's crypto. The
+ * TBSCertificate (RFC 5280 section 4.1) is put together from the profile's plain data;
+ * the public key arrives from Node already DER-encoded (SubjectPublicKeyInfo), so
+ * forge's RSA and PKI layers are never needed: OpenSSL signs (forge's pure-JS RSA
+ * signing costs ~0.16 s) and forge.asn1 wraps tbs, algorithm and signature.
  */
 
-// getTBSCertificate is public in node-forge's x509.js but missing from its typings.
-type Pki = typeof forgeNs.pki & { getTBSCertificate(cert: forgeNs.pki.Certificate): forgeNs.asn1.Asn1 };
 type Asn1 = typeof forgeNs.asn1;
+type Node = forgeNs.asn1.Asn1;
 interface Forge {
-  pki: Pki;
   asn1: Asn1;
 }
 
 let forgeModule: Promise<Forge> | undefined;
 
-/** node-forge is loaded only when a certificate is actually built, and only the parts lab uses. */
+/** node-forge is loaded only when a certificate is actually built, and only its ASN.1 part. */
 export function loadForge(): Promise<Forge> {
-  forgeModule ??= Promise.all([import('node-forge/lib/x509.js'), import('node-forge/lib/asn1.js')]).then(([pki, asn1]) => ({
-    pki: pki.default as Pki,
-    asn1: asn1.default,
-  }));
+  forgeModule ??= import('node-forge/lib/asn1.js').then((asn1) => ({ asn1: asn1.default }));
   return forgeModule;
 }
 
@@ -35,69 +32,107 @@ export interface Signer {
   subjectDer?: Buffer;
 }
 
+// The extension OIDs are shared with the reader (inspect.ts); these are the rest.
+const OID = {
+  ...EXTENSION_OID,
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  CN: '2.5.4.3',
+  O: '2.5.4.10',
+  OU: '2.5.4.11',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+} as const;
+
+/** Small constructors over forge.asn1, so the structures below read like the RFC. */
+function der(asn1: Asn1) {
+  const { UNIVERSAL, CONTEXT_SPECIFIC } = asn1.Class;
+  const T = asn1.Type;
+  const bin = (b: Buffer) => b.toString('binary');
+  return {
+    seq: (items: Node[]) => asn1.create(UNIVERSAL, T.SEQUENCE, true, items),
+    set: (items: Node[]) => asn1.create(UNIVERSAL, T.SET, true, items),
+    oid: (oid: string) => asn1.create(UNIVERSAL, T.OID, false, asn1.oidToDer(oid).getBytes()),
+    int: (bytes: Buffer) => asn1.create(UNIVERSAL, T.INTEGER, false, bin(bytes)),
+    bool: (value: boolean) => asn1.create(UNIVERSAL, T.BOOLEAN, false, value ? '\xff' : '\x00'),
+    nul: () => asn1.create(UNIVERSAL, T.NULL, false, ''),
+    octets: (bytes: Buffer) => asn1.create(UNIVERSAL, T.OCTETSTRING, false, bin(bytes)),
+    utf8: (text: string) => asn1.create(UNIVERSAL, T.UTF8, false, Buffer.from(text, 'utf8').toString('binary')),
+    bits: (unused: number, bytes: Buffer) => asn1.create(UNIVERSAL, T.BITSTRING, false, String.fromCharCode(unused) + bin(bytes)),
+    /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050. */
+    time: (date: Date) =>
+      date.getUTCFullYear() < 2050
+        ? asn1.create(UNIVERSAL, T.UTCTIME, false, asn1.dateToUtcTime(date))
+        : asn1.create(UNIVERSAL, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date)),
+    explicit: (tag: number, item: Node) => asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, true, [item]),
+    /** A constructed context tag around several items (an IMPLICIT SEQUENCE OF). */
+    explicitList: (tag: number, items: Node[]) => asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, true, items),
+    implicit: (tag: number, bytes: Buffer) => asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, false, bin(bytes)),
+    parse: (bytes: Buffer) => asn1.fromDer(bin(bytes)),
+    encode: (node: Node) => Buffer.from(asn1.toDer(node).getBytes(), 'binary'),
+  };
+}
+type Der = ReturnType<typeof der>;
+
 /** Builds and signs a certificate; returns its DER. */
 export async function buildCertificate(template: CertTemplate, publicKey: KeyObject, signer: Signer): Promise<Buffer> {
-  const forge = await loadForge();
-  const { asn1, pki } = forge;
-  const cert = pki.createCertificate();
-  cert.serialNumber = template.serial.toString('hex');
-  cert.validity.notBefore = template.notBefore;
-  cert.validity.notAfter = template.notAfter;
-  // UTF8String throughout: "user@host" is not a valid PrintableString, forge's default.
-  // (forge's typings call this field a Class; its code reads it as a universal Type.)
-  const utf8 = asn1.Type.UTF8 as unknown as forgeNs.asn1.Class;
-  const subject = template.subject.map((a) => ({ shortName: a.shortName, value: a.value, valueTagClass: utf8 }));
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.publicKey = pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  cert.setExtensions(template.extensions.map((e) => toForgeExtension(forge, e)));
-  cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption ?? '1.2.840.113549.1.1.11';
-
-  const tbs = pki.getTBSCertificate(cert);
-  if (signer.subjectDer) {
+  const { asn1 } = await loadForge();
+  const d = der(asn1);
+  const algorithm = d.seq([d.oid(OID.sha256WithRSAEncryption), d.nul()]);
+  // UTF8String throughout: "user@host" is not a valid PrintableString.
+  const subject = d.seq(template.subject.map((a) => d.set([d.seq([d.oid(OID[a.shortName]), d.utf8(a.value)])])));
+  const tbs = d.seq([
+    d.explicit(0, d.int(Buffer.from([2]))), // version v3
+    d.int(template.serial),
+    algorithm,
     // The issuer must equal the CA's subject exactly; re-encoding it from parsed
     // attributes could change string types and break chain building in strict verifiers.
-    (tbs.value as forgeNs.asn1.Asn1[])[3] = asn1.fromDer(signer.subjectDer.toString('binary'));
-  }
-  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+    signer.subjectDer ? d.parse(signer.subjectDer) : subject,
+    d.seq([d.time(template.notBefore), d.time(template.notAfter)]),
+    subject,
+    d.parse(publicKey.export({ type: 'spki', format: 'der' })),
+    d.explicit(3, d.seq(template.extensions.map((e) => extension(d, e)))),
+  ]);
+  const tbsDer = d.encode(tbs);
   // RSA keys sign with PKCS#1 v1.5 by default, which is what sha256WithRSAEncryption names.
   const signature = sign('sha256', tbsDer, signer.privateKey);
-  const certificate = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    tbs,
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(cert.siginfo.algorithmOid).getBytes()),
-      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
-    ]),
-    // BIT STRING: a leading byte of 0 unused bits, then the signature.
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\u0000${signature.toString('binary')}`),
-  ]);
-  return Buffer.from(asn1.toDer(certificate).getBytes(), 'binary');
+  // BIT STRING: a leading count of 0 unused bits, then the signature.
+  return d.encode(d.seq([tbs, algorithm, d.bits(0, signature)]));
 }
 
-function toForgeExtension(forge: Forge, ext: Extension): Record<string, unknown> {
-  const { asn1 } = forge;
-  const raw = (der: Buffer): string => der.toString('binary');
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } */
+function extension(d: Der, ext: Extension): Node {
+  const [oid, value] = extensionValue(d, ext);
+  return d.seq([d.oid(oid), ...(ext.critical ? [d.bool(true)] : []), d.octets(d.encode(value))]);
+}
+
+function extensionValue(d: Der, ext: Extension): [string, Node] {
   switch (ext.kind) {
     case 'basicConstraints':
-      return { name: 'basicConstraints', critical: ext.critical, cA: ext.ca, ...(ext.pathLen === undefined ? {} : { pathLenConstraint: ext.pathLen }) };
+      // cA DEFAULT FALSE: DER leaves a false cA out.
+      return [OID.basicConstraints, d.seq([...(ext.ca ? [d.bool(true)] : []), ...(ext.pathLen === undefined ? [] : [d.int(Buffer.from([ext.pathLen]))])])];
     case 'keyUsage':
-      return { name: 'keyUsage', critical: ext.critical, ...Object.fromEntries(ext.usages.map((u) => [u, true])) };
+      // KEY_USAGE lists the named bits in order: digitalSignature (0) … decipherOnly (8).
+      return [OID.keyUsage, namedBits(d, ext.usages.map((u) => KEY_USAGE.indexOf(u)))];
     case 'extKeyUsage':
-      return { name: 'extKeyUsage', critical: ext.critical, ...Object.fromEntries(ext.usages.map((u) => [u, true])) };
+      return [OID.extKeyUsage, d.seq(ext.usages.map((u) => d.oid(OID[u])))];
     case 'subjectKeyIdentifier':
-      // A preset value is used as is; forge would otherwise hash the key itself.
-      return { name: 'subjectKeyIdentifier', critical: ext.critical, value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, raw(ext.keyId)) };
+      return [OID.subjectKeyIdentifier, d.octets(ext.keyId)];
     case 'authorityKeyIdentifier':
-      return { name: 'authorityKeyIdentifier', critical: ext.critical, keyIdentifier: raw(ext.keyId) };
+      // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING, … }
+      return [OID.authorityKeyIdentifier, d.seq([d.implicit(0, ext.keyId)])];
     case 'subjectAltName':
-      return {
-        name: 'subjectAltName',
-        critical: ext.critical,
-        altNames: ext.names.map((n) => (ipBytes(n) ? { type: 7, ip: n } : { type: 2, value: n })),
-      };
+      // GeneralName: dNSName [2] IA5String, iPAddress [7] OCTET STRING (implicit tags).
+      return [OID.subjectAltName, d.seq(ext.names.map((n) => { const ip = ipBytes(n); return ip ? d.implicit(7, ip) : d.implicit(2, Buffer.from(n, 'ascii')); }))];
     case 'nameConstraints':
-      return { id: '2.5.29.30', critical: ext.critical, value: nameConstraintsValue(forge, ext.dns, ext.ip) };
+      return [OID.nameConstraints, nameConstraintsValue(d, ext.dns, ext.ip)];
   }
+}
+
+/** A named BIT STRING in DER: trailing zero bits dropped, the unused-bit count in front. */
+function namedBits(d: Der, bits: number[]): Node {
+  const top = Math.max(...bits);
+  const bytes = Buffer.alloc(Math.floor(top / 8) + 1);
+  for (const bit of bits) bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) | (0x80 >> (bit & 7));
+  return d.bits(7 - (top & 7), bytes);
 }
 
 /**
@@ -107,20 +142,18 @@ function toForgeExtension(forge: Forge, ext: Extension): Record<string, unknown>
  * dNSName [2] (an IA5String) and iPAddress [7] (address then mask: 8 bytes for
  * IPv4, 32 for IPv6). minimum keeps its default, so DER leaves it out.
  */
-export function nameConstraintsValue(forge: Forge, dns: string[], cidrs: string[]): forgeNs.asn1.Asn1 {
-  const { asn1 } = forge;
-  const { CONTEXT_SPECIFIC, UNIVERSAL } = asn1.Class;
-  const subtree = (tag: number, bytes: string) =>
-    asn1.create(UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, false, bytes)]);
+function nameConstraintsValue(d: Der, dns: string[], cidrs: string[]): Node {
+  const subtree = (tag: number, bytes: Buffer) => d.seq([d.implicit(tag, bytes)]);
   const subtrees = [
-    ...dns.map((d) => subtree(2, d)),
+    ...dns.map((name) => subtree(2, Buffer.from(name, 'ascii'))),
     ...cidrs.map((c) => {
       const block = parseCidrBlock(c);
       if (!block) throw new Error(`not a CIDR block: ${c}`);
-      return subtree(7, Buffer.concat([block.address, block.mask]).toString('binary'));
+      return subtree(7, Buffer.concat([block.address, block.mask]));
     }),
   ];
-  return asn1.create(UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(CONTEXT_SPECIFIC, 0 as forgeNs.asn1.Type, true, subtrees)]);
+  // permittedSubtrees [0] IMPLICIT GeneralSubtrees: a constructed context tag.
+  return d.seq([d.explicitList(0, subtrees)]);
 }
 
 export function toPem(der: Buffer): string {

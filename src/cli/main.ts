@@ -46,7 +46,8 @@ export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => 
     .command('certs')
     .description('mint the local CA and the TLS certificate for every lab host, or renew them')
     .option('--new-ca', 'replace the existing CA on purpose (trust stores must be updated again)')
-    .option('--renew', 'reissue the leaf certificate even if it is still good')
+    .option('--renew', 'reissue the leaf certificate even if it is still good (it keeps its key)')
+    .option('--new-key', 'give the leaf a new key pair when it is (re)issued')
     .option('--caroot <dir>', 'use the CA in this folder (mkcert CAROOT layout); also LAB_CAROOT')
     .option('--json', 'print the result as JSON')
     .action(run(() => import('./commands/certs.js')));
@@ -180,6 +181,14 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     }
     return printError(out, err);
   }
+}
+
+// `lab status | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 }
 
 main().then(

@@ -1,38 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import * as v from 'valibot';
 import { LabError, errnoCode } from '../util/errors.js';
-import { buildModel, crossCheck, type LabModel, type ModelIssue } from './model.js';
+import { buildModel, type LabModel } from './model.js';
 import { CONFIG_FILE, labPaths } from './paths.js';
-import { allowedKeys, labConfigSchema, type LabConfig } from './schema.js';
-import { closest } from './suggest.js';
-
-export interface ConfigProblem {
-  file: string;
-  line?: number;
-  col?: number;
-  /** Dotted field path, e.g. `network.proxyIp`; empty for the whole file. */
-  field: string;
-  message: string;
-  suggestion?: string;
-}
-
-export class ConfigError extends LabError {
-  readonly problems: ConfigProblem[];
-  constructor(problems: ConfigProblem[]) {
-    const [first, ...rest] = problems;
-    const hint = first?.suggestion ?? 'Run `lab init --force` in a scratch folder to see every field with its default.';
-    super(first ? formatProblem(first) : 'invalid configuration', { exitCode: 2, hint, details: rest.map(formatProblem) });
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
-
-export function formatProblem(p: ConfigProblem): string {
-  const where = [p.file, p.line, p.col].filter((x) => x !== undefined).join(':');
-  return p.field ? `${where}: ${p.field}: ${p.message}` : `${where}: ${p.message}`;
-}
+import { labConfigSchema, type LabConfig } from './schema.js';
 
 export interface LoadedLab {
   config: LabConfig;
@@ -58,7 +30,8 @@ export async function loadLab(options: LoadOptions): Promise<LoadedLab> {
       throw new LabError(`cannot read ${file}: ${code ?? String(err)}`, { exitCode: 2, hint: 'Check the file permissions.' });
     }
   }
-  const config = parseConfig(text ?? '', displayName(file, options.dir));
+  // Without lab.yml the defaults hold, and the YAML parser is not even loaded.
+  const config = text === undefined ? defaultConfig() : (await import('./parse.js')).parseConfig(text, displayName(file, options.dir));
   return { config, model: buildModel(config, options), configFile: text === undefined ? undefined : file };
 }
 
@@ -67,115 +40,7 @@ function displayName(file: string, dir: string): string {
   return rel.startsWith('..') || rel === '' ? (dir === '.' ? CONFIG_FILE : file) : rel;
 }
 
-/** Parses and validates lab.yml text. `file` only labels the errors. */
-export function parseConfig(text: string, file: string = CONFIG_FILE): LabConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        file,
-        ...(e.linePos?.[0] ? { line: e.linePos[0].line, col: e.linePos[0].col } : {}),
-        field: '',
-        message: `YAML syntax error: ${firstLine(e.message)}`,
-        suggestion: 'Fix the YAML syntax; indentation must use spaces, and a key needs a ": " after it.',
-      })),
-    );
-  }
-  const raw: unknown = doc.contents === null ? {} : doc.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([{ file, line: 1, col: 1, field: '', message: 'the top level must be a mapping of keys such as "domain: test"' }]);
-  }
-  const locate = (path: readonly PropertyKey[], key?: string) => locateNode(doc, lineCounter, path, key);
-  const parsed = v.safeParse(labConfigSchema, raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.issues.map((issue) => problemOf(issue, file, locate)));
-  }
-  const issues = crossCheck(parsed.output);
-  if (issues.length > 0) throw new ConfigError(issues.map((i) => crossProblem(i, file, locate)));
-  return parsed.output;
-}
-
-type Locator = (path: readonly PropertyKey[], key?: string) => { line: number; col: number } | undefined;
-
-type Issue = v.InferIssue<typeof labConfigSchema>;
-
-function problemOf(issue: Issue, file: string, locate: Locator): ConfigProblem {
-  const items = issue.path ?? [];
-  const path = items.map((item) => item.key as string | number);
-  const last = items[items.length - 1];
-  if (issue.type === 'strict_object' && issue.expected === 'never' && last !== undefined) {
-    // valibot reports an unknown key as "expected never", with the key as the last path item.
-    const key = String(last.key);
-    const parent = path.slice(0, -1);
-    const allowed = allowedKeys(parent);
-    const guess = closest(key, allowed);
-    const where = parent.length > 0 ? ` in ${dotted(parent)}` : '';
-    return {
-      file,
-      ...locate(parent, key),
-      field: dotted(path),
-      message: `unknown key "${key}"${where}${guess ? ` (did you mean "${guess}"?)` : ''}`,
-      suggestion: guess ? `Rename "${key}" to "${guess}".` : `Allowed keys here: ${allowed.join(', ')}.`,
-    };
-  }
-  let message = issue.message;
-  if (issue.kind === 'schema' && TYPE_NAMES[issue.type] !== undefined) {
-    message = `must be ${TYPE_NAMES[issue.type]}, not ${describe(issue.input)}`;
-  } else if (issue.type === 'integer') {
-    message = `${issue.message}, not ${describe(issue.input)}`;
-  } else if (last !== undefined && 'origin' in last && last.origin === 'key') {
-    // A bad map key (say an environment variable name): the key schema's own message says why.
-    message = `${JSON.stringify(String(last.key))} ${issue.message}`;
-    return { file, ...locate(path.slice(0, -1), String(last.key)), field: dotted(path), message };
-  }
-  return { file, ...locate(path), field: dotted(path), message };
-}
-
-/** Plain type mismatches get one uniform sentence; other issues keep the schema's message. */
-const TYPE_NAMES: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  boolean: 'a boolean',
-  strict_object: 'a mapping',
-  object: 'a mapping',
-  array: 'a list',
-  record: 'a mapping',
-};
-
-function crossProblem(issue: ModelIssue, file: string, locate: Locator): ConfigProblem {
-  return { file, ...locate(issue.path), field: dotted(issue.path), message: issue.message };
-}
-
-/** Finds the YAML node for `path` (or its key `key`); falls back to the nearest ancestor. */
-function locateNode(doc: Document, lc: LineCounter, path: readonly PropertyKey[], key?: string) {
-  const at = (offset: number | undefined) => (offset === undefined ? undefined : lc.linePos(offset));
-  const parts = path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  for (let depth = parts.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(parts.slice(0, depth), true);
-    if (!isNode(node)) continue;
-    if (key !== undefined && depth === parts.length && isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
-      if (pair && isNode(pair.key)) return at(pair.key.range?.[0]);
-    }
-    return at(node.range?.[0]);
-  }
-  return undefined;
-}
-
-function dotted(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
-}
-
-function firstLine(s: string): string {
-  // prettyErrors appends the position, which the problem already carries.
-  return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function describe(input: unknown): string {
-  if (input === null) return 'null';
-  if (input === undefined) return 'missing';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  return `${typeof input} ${JSON.stringify(input)}`;
+/** Every field at its default: what an empty lab.yml means. */
+export function defaultConfig(): LabConfig {
+  return v.parse(labConfigSchema, {});
 }

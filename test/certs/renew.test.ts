@@ -19,17 +19,29 @@ describe('lab certs renewal', () => {
     expectExit(await labCerts(dir), 0);
   });
 
-  it('--renew reissues the leaf with a new key and leaves the CA untouched', async () => {
+  it('--renew reissues the leaf, keeping its key pair, and leaves the CA untouched', async () => {
     const ca = await snapshot(join(dir, 'certs', 'ca'));
     const [oldSerial, oldKey] = [await serial(files.leafCert), await readFile(files.leafKey)];
     const run = expectExit(await labCerts(dir, ['--renew']), 0);
     expect(run.stdout).toMatch(/^CA\s+reused/m);
     expect(run.stdout).toMatch(/^leaf\s+renewed certs\/tls\/lab\.pem \(--renew\)/m);
     expect(await serial(files.leafCert)).not.toBe(oldSerial);
-    expect((await readFile(files.leafKey)).equals(oldKey)).toBe(false);
+    expect((await readFile(files.leafKey)).equals(oldKey)).toBe(true);
     expect(await modeOf(files.leafKey)).toBe(0o600);
     expect(await snapshot(join(dir, 'certs', 'ca'))).toEqual(ca);
     expect((await verify(files.caCert, files.leafCert)).ok).toBe(true);
+    // The certificate and the kept key belong together.
+    expect((await handshake({ key: files.leafKey, cert: files.leafCert, ca: files.caCert }, 'gitlab.test')).ok).toBe(true);
+  });
+
+  it('--new-key reissues the leaf with a new key pair, even when nothing else asks for it', async () => {
+    const [oldSerial, oldKey] = [await serial(files.leafCert), await readFile(files.leafKey)];
+    const run = expectExit(await labCerts(dir, ['--new-key']), 0);
+    expect(run.stdout).toMatch(/^leaf\s+renewed certs\/tls\/lab\.pem \(--new-key\)/m);
+    expect(await serial(files.leafCert)).not.toBe(oldSerial);
+    expect((await readFile(files.leafKey)).equals(oldKey)).toBe(false);
+    expect(await modeOf(files.leafKey)).toBe(0o600);
+    expect((await handshake({ key: files.leafKey, cert: files.leafCert, ca: files.caCert }, 'gitlab.test')).ok).toBe(true);
   });
 
   it('reissues when the SANs change (enabling GitLab Pages adds pages.test and *.pages.test)', async () => {
@@ -63,9 +75,12 @@ describe('lab certs renewal', () => {
     expect(await snapshot(join(dir, 'certs'))).toEqual(before);
 
     const oldFingerprint = await fingerprintOf(files.caCert);
+    const oldKey = await readFile(files.leafKey);
     const fixed = expectExit(await labCerts(dir, ['--new-ca']), 0);
     expect(fixed.stdout).toMatch(/^CA\s+replaced certs\/ca\/rootCA\.pem \(--new-ca\)/m);
     expect(fixed.stdout).toMatch(/^leaf\s+renewed .*\(the CA is new\)/m);
+    // A new CA starts afresh: the leaf gets a new key pair too.
+    expect((await readFile(files.leafKey)).equals(oldKey)).toBe(false);
     const newFingerprint = await fingerprintOf(files.caCert);
     expect(newFingerprint).not.toBe(oldFingerprint);
     expect(fixed.stdout).toContain(`SHA-256 ${newFingerprint}`);

@@ -1,7 +1,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
 import { allowedKeys } from '../../src/config/schema.js';
 import { configTemplate } from '../../src/config/template.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
 import { containerCreateOptions, parseEnvFile } from '../../src/engine/create.js';
 import { containerLabels, ownedBy, stackLabels } from '../../src/engine/labels.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
 import { canonicalJson, configHash } from '../../src/engine/hash.js';
 import { gitlabService, traefikService } from '../../src/stack/services.js';

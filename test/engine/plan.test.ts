@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
 import type { ObservedContainer, ObservedState } from '../../src/engine/observe.js';
 import { conflictMessage, describePlan, isNoop, planStack, type DesiredStack } from '../../src/engine/plan.js';

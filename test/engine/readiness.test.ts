@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCerts } from '../../src/certs/index.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { buildModel, proxiedHosts, type LabModel } from '../../src/config/model.js';
 import { labHttpsClient, type LabRoute } from '../../src/engine/https.js';
 import { httpStatus, tlsEntryPoint, waitFor, type WaitStrategy } from '../../src/engine/wait.js';

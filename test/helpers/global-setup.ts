@@ -21,6 +21,6 @@ export default async function setup(): Promise<void> {
     built = 0;
   }
   if (newestMtime(join(REPO_ROOT, 'src')) > built) {
-    await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    await execa(process.execPath, ['scripts/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
 }

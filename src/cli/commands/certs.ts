@@ -8,6 +8,7 @@ import type { CliContext } from '../context.js';
 export interface CertsCommandOptions {
   newCa?: boolean;
   renew?: boolean;
+  newKey?: boolean;
   caroot?: string;
   json?: boolean;
 }
@@ -27,7 +28,7 @@ export default async function certs(options: CertsCommandOptions, ctx: CliContex
   // Imported only now, so that valibot, yaml and the rest load while the key generates.
   const [{ loadLab }, { ensureCerts }] = await Promise.all([import('../../config/load.js'), import('../../certs/index.js')]);
   const { model } = await loadLab({ dir: ctx.dir, caroot });
-  const report = await ensureCerts(model, { newCa: options.newCa === true, renew: options.renew === true, keys });
+  const report = await ensureCerts(model, { newCa: options.newCa === true, renew: options.renew === true, newKey: options.newKey === true, keys });
 
   if (options.json) ctx.out.json(toJson(report));
   else printReport(report, ctx);
@@ -41,8 +42,8 @@ export default async function certs(options: CertsCommandOptions, ctx: CliContex
  * pool meanwhile. Only certain needs count (a wrong guess would delay the exit).
  * When the CA is missing (or --new-ca), only the CA key starts here: ensureCerts
  * starts the leaf key once this thread is done loading, so that on two cores the
- * long CA keygen never shares a core. Otherwise --renew or a missing leaf starts
- * the leaf key. The CA folder is unknown here when lab.yml sets certs.caroot; then
+ * long CA keygen never shares a core. Otherwise --new-key or a missing leaf starts
+ * the leaf key (a reissue keeps the key it has). The CA folder is unknown here when lab.yml sets certs.caroot; then
  * nothing is guessed about the CA.
  */
 function prefetchKeys(keys: KeyPool, dir: string, caroot: string | undefined, options: CertsCommandOptions): void {
@@ -50,7 +51,7 @@ function prefetchKeys(keys: KeyPool, dir: string, caroot: string | undefined, op
   const caFolderKnown = caroot !== undefined || !configSetsCaroot(dir);
   const noCa = caFolderKnown && !existsSync(paths.caCert) && !existsSync(paths.caKey);
   if (options.newCa || noCa) keys.start('ca');
-  else if (options.renew || !existsSync(paths.leafCert) || !existsSync(paths.leafKey)) keys.start('leaf');
+  else if (options.newKey || !existsSync(paths.leafCert) || !existsSync(paths.leafKey)) keys.start('leaf');
 }
 
 /** A cheap look for an uncommented `caroot:` key; a false alarm only skips the head start. */

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { parseConfig } from '../../config/load.js';
+import { parseConfig } from '../../config/parse.js';
 import { labPaths } from '../../config/paths.js';
 import { configTemplate } from '../../config/template.js';
 import { UsageError } from '../../util/errors.js';
