@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { GitLabApiError, gitlabApi, type RunnerSummary } from '../../gitlab/api.js';
+import { runnerCredentialsFile } from '../../stack/runner-token.js';
+import { errnoCode } from '../../util/errors.js';
+import { readTextOptional } from '../../util/fs.js';
+import { registerSecret } from '../../util/secrets.js';
+import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
+import { labClientFor, READINESS_CHECK, transportFailure } from './readiness.js';
+
+type Read<T> = { kind: 'absent' } | { kind: 'bad'; why: string } | { kind: 'ok'; value: T };
+
+/**
+ * Reads a JSON file of the bootstrap without trusting its shape, and without changing
+ * it (doctor only looks). Every token found is registered as a secret at once.
+ */
+async function readJson<T>(path: string, pick: (value: Record<string, unknown>) => T | string): Promise<Read<T>> {
+  let text: string | undefined;
+  try {
+    text = await readTextOptional(path);
+  } catch (err) {
+    return { kind: 'bad', why: `cannot read it (${errnoCode(err) ?? 'error'})` };
+  }
+  if (text === undefined) return { kind: 'absent' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'bad', why: 'it is not valid JSON' };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { kind: 'bad', why: 'it is not a JSON object' };
+  const picked = pick(value as Record<string, unknown>);
+  return typeof picked === 'string' ? { kind: 'bad', why: picked } : { kind: 'ok', value: picked };
+}
+
+function tokenOf(o: Record<string, unknown>): string | undefined {
+  return typeof o.token === 'string' && o.token !== '' ? registerSecret(o.token) : undefined;
+}
+
+/** `.lab/secrets/runner.json`: `{"id": <n>, "token": "glrt-…"}`. */
+function runnerFile(o: Record<string, unknown>): { id: number } | string {
+  tokenOf(o);
+  return typeof o.id === 'number' && Number.isInteger(o.id) && o.id > 0 ? { id: o.id } : 'it has no numeric "id"';
+}
+
+/** `.lab/secrets/admin-token.json`: an object with a `token` field. */
+function adminFile(o: Record<string, unknown>): { token: string } | string {
+  const token = tokenOf(o);
+  return token === undefined ? 'it has no "token" string' : { token };
+}
+
+function apiFailure(ctx: DoctorContext, id: number, err: GitLabApiError): CheckOutcome {
+  if (err.status === 401) return { status: 'fail', detail: `GitLab rejected lab's admin token (401) when asked about runner ${id}`, fix: `Run \`${ctx.lab('up')}\`: it replaces an expired or revoked admin token.` };
+  if (err.status === 403) return { status: 'fail', detail: `lab's admin token may not read runner ${id} (403)`, fix: `Run \`${ctx.lab('up')}\` to recreate the admin token with the api scope.` };
+  return { status: 'fail', detail: err.message, fix: `Check \`${ctx.lab('logs gitlab')}\`.` };
+}
+
+/**
+ * The runner lab registered is `online` in GitLab: it has polled for jobs recently.
+ * https://docs.gitlab.com/api/runners/#get-runners-details
+ */
+export const runnerCheck: DoctorCheck = {
+  id: 'runner.online',
+  title: 'runner online',
+  needs: [READINESS_CHECK],
+  async run(ctx, signal) {
+    const { paths } = ctx.model;
+    const runnerPath = runnerCredentialsFile(paths);
+    const adminPath = join(paths.secretsDir, 'admin-token.json');
+    const [runner, admin] = await Promise.all([readJson(runnerPath, runnerFile), readJson(adminPath, adminFile)]);
+    if (runner.kind === 'absent') return { status: 'warn', detail: `no runner is registered yet (no ${runnerPath})`, fix: `Run \`${ctx.lab('up')}\` without --skip-runner: it registers and starts the runner.` };
+    if (runner.kind === 'bad') return { status: 'fail', detail: `${runnerPath}: ${runner.why}`, fix: `Move it away and run \`${ctx.lab('up')}\` to register the runner again.` };
+    if (admin.kind !== 'ok') {
+      const why = admin.kind === 'absent' ? 'there is no admin token' : `${adminPath}: ${admin.why}`;
+      return { status: 'warn', detail: `runner ${runner.value.id} is registered, but doctor cannot ask GitLab about it: ${why}`, fix: `Run \`${ctx.lab('up')}\`: it creates the admin token.` };
+    }
+    const { id } = runner.value;
+    const client = await labClientFor(ctx);
+    const api = gitlabApi(client, { host: ctx.model.hosts.gitlab, token: admin.value.token, signal, timeoutMs: 4000 });
+    let found: RunnerSummary | undefined;
+    try {
+      found = await api.runner(id);
+    } catch (err) {
+      if (err instanceof GitLabApiError && err.status !== 0) return apiFailure(ctx, id, err);
+      return transportFailure(ctx, `https://${ctx.model.hosts.gitlab}:${ctx.model.ports.https}/api/v4/runners/${id}`, err);
+    }
+    if (!found) return { status: 'fail', detail: `GitLab has no runner ${id} (404): it was deleted, or GitLab's data was reset`, fix: `Move ${runnerPath} away and run \`${ctx.lab('up')}\` to register a new runner.` };
+    const name = found.description ? `runner ${id} (${found.description})` : `runner ${id}`;
+    if (found.status === 'online') return { status: 'ok', detail: `${name} is online` };
+    const why = found.status === 'never_contacted' ? 'has never contacted GitLab' : `is ${found.status}`;
+    return { status: 'fail', detail: `${name} ${why}`, fix: `Look at \`${ctx.lab('logs runner')}\` (a certificate or name problem shows there), then run \`${ctx.lab('up')}\`.` };
+  },
+};

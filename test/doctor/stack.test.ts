@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLab } from '../helpers/cli.js';
+import { docker, requireDocker } from '../helpers/docker.js';
+import { doctorJson, statuses } from '../helpers/doctor.js';
+import { createAdminToken, createRunner, fixtureLabDir, pollAsRunner, writeBootstrapSecrets, type FixtureLabDir } from '../helpers/fixture-lab.js';
+import { FIXTURE_IMAGES, missingFixtures } from '../engine/fixture-stack.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const enabled = await requireDocker();
+const missing = enabled ? await missingFixtures() : [];
+if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
+  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
+}
+const run = enabled && missing.length === 0;
+
+/**
+ * `lab doctor --json` against real fixture stacks on the real engine: a healthy one, and
+ * broken ones (engine unreachable, a port taken, GitLab down, a silent runner). Nothing
+ * here changes the machine outside the engine and temp folders, so it can run in parallel.
+ */
+describe.runIf(run)('lab doctor on the fixture stack', () => {
+  let lab: FixtureLabDir;
+  const others: FixtureLabDir[] = [];
+  const containers: string[] = [];
+  let holder: Server | undefined;
+
+  beforeAll(async () => {
+    lab = await fixtureLabDir(tempDir, 'dr');
+    const up = await lab.up();
+    expect(up.exitCode, up.all).toBe(0);
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (holder ? holder.close(() => resolve()) : resolve()));
+    if (containers.length > 0) await docker(['rm', '-f', ...containers], { reject: false });
+    for (const l of [lab, ...others]) await l?.purge();
+  });
+
+  it('healthy: engine, ports, certificates and readiness ok; untrusted CA and no runner are warnings; exit 0', async () => {
+    const d = await doctorJson(lab.dir);
+    const all = statuses(d.report);
+    expect(d.check('engine').status, all).toBe('ok');
+    expect(d.check('engine').detail).toMatch(/^Docker Engine \S+, API 1\.\d+, .* at unix:\/\/\/var\/run\/docker\.sock$/);
+    expect(d.check('ports').status, all).toBe('ok');
+    expect(d.check('ports').detail).toContain(`${lab.ports.https} (ports.https) is this lab's (${lab.name}-traefik-1)`);
+    expect(d.check('ports').detail).toContain(`${lab.ports.ssh} (ports.ssh) is this lab's (${lab.name}-gitlab-1)`);
+    expect(d.check('memory').status).not.toBe('fail');
+    expect(d.check('certs.ca').status).toBe('ok');
+    expect(d.check('certs.leaf').status).toBe('ok');
+    expect(d.check('gitlab.readiness')).toMatchObject({ status: 'ok', detail: `https://${lab.hosts.gitlab}:${lab.ports.https}/-/readiness answered 200` });
+    // Nobody trusts this lab's brand-new CA yet: a warning with the command that fixes it.
+    expect(d.check('trust.system').status).toBe('warn');
+    expect(d.check('trust.system').detail).toMatch(/SSL certificate problem|unable to get local issuer/);
+    expect(d.check('trust.system').fix).toBe(`Run \`lab --dir ${lab.dir} trust --system\`.`);
+    expect(d.check('trust.docker').status).toBe('warn');
+    expect(d.check('trust.docker').fix).toContain(`lab --dir ${lab.dir} trust --docker`);
+    // The unique domain is in no hosts file and no DNS.
+    for (const id of ['dns.gitlab', 'dns.registry', 'dns.traefik']) {
+      expect(d.check(id).status).toBe('warn');
+      expect(d.check(id).detail).toMatch(/does not resolve/);
+      expect(d.check(id).fix).toContain('hosts --write --target proxy');
+    }
+    expect(d.check('runner.online').status).toBe('warn');
+    expect(d.check('runner.online').fix).toContain(`lab --dir ${lab.dir} up`);
+    expect(d.report.summary.fail, all).toBe(0);
+    expect(d.run.exitCode).toBe(0);
+  });
+
+  it('engine unreachable: the engine check fails with a hint, engine-dependent checks are skipped, exit 1', async () => {
+    for (const host of ['unix:///nonexistent.sock', 'tcp://127.0.0.1:1']) {
+      const d = await doctorJson(lab.dir, { DOCKER_HOST: host }, 30_000);
+      expect(d.check('engine').status, host).toBe('fail');
+      expect(d.check('engine').detail).toContain(host);
+      expect(d.check('engine').detail).toMatch(/socket does not exist|connection refused/);
+      expect(d.check('engine').fix).toMatch(/DOCKER_HOST/);
+      expect(d.check('ports').status).toBe('skip');
+      expect(d.check('memory').status).toBe('skip');
+      // The proxy's published port is not the engine API: GitLab is still reachable.
+      expect(d.check('gitlab.readiness').status).toBe('ok');
+      expect(d.run.exitCode).toBe(1);
+    }
+  });
+
+  it('runner: registered but silent fails, polling makes it online; no secret is ever printed', async () => {
+    const admin = await createAdminToken(lab);
+    const runner = await createRunner(lab, admin);
+    await writeBootstrapSecrets(lab, admin, runner);
+    const silent = await doctorJson(lab.dir);
+    expect(silent.check('runner.online')).toMatchObject({ status: 'fail', detail: `runner ${runner.id} (doctor-${lab.name}) has never contacted GitLab` });
+    expect(silent.check('runner.online').fix).toContain('logs runner');
+    expect(silent.run.exitCode).toBe(1);
+
+    expect(await pollAsRunner(lab, runner.token)).toBe(204);
+    const online = await doctorJson(lab.dir);
+    expect(online.check('runner.online')).toMatchObject({ status: 'ok', detail: `runner ${runner.id} (doctor-${lab.name}) is online` });
+    expect(online.run.exitCode, statuses(online.report)).toBe(0);
+
+    const text = await runLab(['--dir', lab.dir, 'doctor']);
+    for (const output of [silent.run.all, online.run.all, text.all]) {
+      // Booleans only, so a failure does not print the secret it found.
+      expect(output.includes(admin), 'the admin token is printed').toBe(false);
+      expect(output.includes(runner.token), 'the runner token is printed').toBe(false);
+      expect(/glpat-|glrt-/.test(output), 'a token prefix is printed').toBe(false);
+    }
+  });
+
+  it('a lab port published by another container: ports fail and name it, exit 1', async () => {
+    const other = await fixtureLabDir(tempDir, 'dp');
+    others.push(other);
+    const name = `${other.name}-squatter`;
+    containers.push(name);
+    await docker(['run', '-d', '--name', name, '-p', `${other.ports.http}:8080`, FIXTURE_IMAGES.busybox, 'sleep', '3600']);
+    const d = await doctorJson(other.dir);
+    expect(d.check('ports').status).toBe('fail');
+    expect(d.check('ports').detail).toContain(`${other.ports.http} (ports.http) is taken by container ${name}`);
+    expect(d.check('ports').detail).toContain(`${other.ports.https} (ports.https) is free`);
+    expect(d.check('ports').fix).toMatch(/choose another port in lab\.yml, e\.g\. `ports: \{ http: \d+ \}`/);
+    expect(d.run.exitCode).toBe(1);
+  });
+
+  it('a lab port held by a program before `lab up`: up fails, doctor names the program', async () => {
+    const other = await fixtureLabDir(tempDir, 'dq');
+    others.push(other);
+    holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder?.listen(other.ports.https, '0.0.0.0', () => resolve()));
+    const up = await other.up();
+    expect(up.exitCode).toBe(1);
+    expect(up.stderr).toMatch(new RegExp(`port ${other.ports.https} \\(ports\\.https\\) is already taken`));
+    const d = await doctorJson(other.dir);
+    expect(d.check('ports').status).toBe('fail');
+    expect(d.check('ports').detail).toContain(`${other.ports.https} (ports.https) is taken by process node (pid ${process.pid})`);
+    expect(d.check('ports').fix).toMatch(/ports: \{ https: \d+ \}/);
+    expect(d.run.exitCode).toBe(1);
+  });
+
+  it('GitLab stopped: readiness fails through the proxy and the runner check is skipped', async () => {
+    await docker(['stop', '-t', '1', `${lab.name}-gitlab-1`]);
+    const d = await doctorJson(lab.dir);
+    expect(d.check('gitlab.readiness').status).toBe('fail');
+    expect(d.check('gitlab.readiness').detail).toMatch(/answered 50[24]: the proxy cannot reach GitLab/);
+    expect(d.check('gitlab.readiness').fix).toContain(`lab --dir ${lab.dir} up`);
+    expect(d.check('runner.online').status).toBe('skip');
+    // The stopped container no longer holds ports.ssh; the proxy still holds its own.
+    expect(d.check('ports').detail).toContain(`${lab.ports.ssh} (ports.ssh) is free`);
+    expect(d.run.exitCode).toBe(1);
+  });
+});

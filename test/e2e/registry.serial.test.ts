@@ -1,0 +1,176 @@
+import { execa } from 'execa';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingFixtures } from '../engine/fixture-stack.js';
+import { docker, requireDocker } from '../helpers/docker.js';
+import { doctorJson, statuses } from '../helpers/doctor.js';
+import { fixtureLabDir, type FixtureLabDir } from '../helpers/fixture-lab.js';
+import { tempDir } from '../helpers/tmp.js';
+import { snapshotTree } from '../helpers/tree.js';
+
+/**
+ * The proof of issue 6: the host's real Docker daemon pushes an image to the lab
+ * registry (Debian's docker-registry inside the GitLab fixture) through Traefik, and
+ * pulls it back, trusting the lab CA through /etc/docker/certs.d only.
+ *
+ * The registry name must point at a non-loopback address: dockerd treats registries on
+ * 127.0.0.0/8 as insecure and skips TLS verification for them (shown below), so the
+ * names go to the proxy's container IP (`lab hosts --write --target proxy`). Traefik
+ * listens on the published https port inside the network too, so the registry is
+ * `registry.<domain>:<https port>` both ways, and that is also the certs.d folder name.
+ *
+ * SERIAL: this file edits /etc/hosts and /etc/docker; run it alone (see the *.serial suffix).
+ */
+
+const HOSTS = '/etc/hosts';
+const DOCKER_ETC = '/etc/docker';
+const linuxRoot = process.platform === 'linux' && process.getuid?.() === 0;
+const enabled = linuxRoot && (await requireDocker());
+const missing = enabled ? await missingFixtures() : [];
+if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
+  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
+}
+const run = enabled && missing.length === 0;
+
+async function imageFacts(ref: string): Promise<{ id: string; digests: string[] } | undefined> {
+  const r = await docker(['image', 'inspect', ref], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const [info] = JSON.parse(r.stdout) as { Id: string; RepoDigests: string[] | null }[];
+  return info ? { id: info.Id, digests: info.RepoDigests ?? [] } : undefined;
+}
+
+/**
+ * dockerd resolves names with Go's resolver, which re-reads /etc/hosts at most every 5 s
+ * (net/hosts.go, cacheMaxAge). After an edit, wait that out so the daemon sees the new mapping.
+ */
+const daemonSeesHosts = () => new Promise((resolve) => setTimeout(resolve, 6000));
+
+describe.runIf(run)('registry e2e: docker push and pull through the proxy, trusted by certs.d', () => {
+  let lab: FixtureLabDir;
+  let hostsBefore: Buffer;
+  let dockerBefore: string;
+  let registry: string;
+  let image: string;
+  let pushedDigest = '';
+  let builtId = '';
+
+  const push = () => execa('docker', ['push', image], { reject: false, all: true, timeout: 120_000 });
+
+  beforeAll(async () => {
+    hostsBefore = await readFile(HOSTS);
+    dockerBefore = await snapshotTree(DOCKER_ETC);
+    lab = await fixtureLabDir(tempDir, 'rg');
+    registry = `${lab.hosts.registry}:${lab.ports.https}`;
+    image = `${registry}/lab/demo:1`;
+    const up = await lab.up();
+    expect(up.exitCode, up.all).toBe(0);
+
+    // A tiny image of our own: one file with unique content, so its digest is new to the registry.
+    const context = await tempDir('lab-e2e-image-');
+    await writeFile(join(context, 'hello.txt'), `hello from ${lab.name} ${randomBytes(8).toString('hex')}\n`);
+    await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
+    // The legacy builder: nothing to pull, no BuildKit needed.
+    const built = await execa('docker', ['build', '-q', '-t', image, context], { env: { DOCKER_BUILDKIT: '0' }, reject: false });
+    expect(built.exitCode, built.stderr).toBe(0);
+    builtId = (await imageFacts(image))?.id ?? '';
+    expect(builtId).toMatch(/^sha256:/);
+  });
+
+  afterAll(async () => {
+    // Undo in the order that leaves the least behind, whatever failed above.
+    if (lab) {
+      await lab.lab(['trust', '--uninstall']);
+      await lab.lab(['hosts', '--remove']);
+      await docker(['rmi', '-f', image], { reject: false });
+      await lab.lab(['destroy', '--yes']);
+      await lab.purge();
+    }
+    if (hostsBefore && !(await readFile(HOSTS)).equals(hostsBefore)) await writeFile(HOSTS, hostsBefore);
+    const stray = join(DOCKER_ETC, 'certs.d', registry ?? 'none');
+    if (registry && existsSync(stray)) await rm(stray, { recursive: true, force: true });
+  });
+
+  it('lab hosts --write --target proxy: the registry name resolves to the proxy, and doctor says so', async () => {
+    const w = await lab.lab(['hosts', '--write', '--target', 'proxy']);
+    expect(w.exitCode, w.all).toBe(0);
+    await daemonSeesHosts();
+    const resolved = await execa('getent', ['hosts', lab.hosts.registry]);
+    expect(resolved.stdout.split(/\s+/)[0]).toBe(lab.stack.proxyIp);
+    const d = await doctorJson(lab.dir);
+    expect(d.check('dns.registry'), statuses(d.report)).toMatchObject({ status: 'ok', detail: `${lab.hosts.registry} → ${lab.stack.proxyIp} (the proxy)` });
+    expect(d.check('dns.gitlab').status).toBe('ok');
+  });
+
+  it('negative control: without trust the push fails with x509: certificate signed by unknown authority', async () => {
+    expect(existsSync(join(DOCKER_ETC, 'certs.d', registry))).toBe(false);
+    const r = await push();
+    expect(r.exitCode).not.toBe(0);
+    expect(r.all).toContain('x509: certificate signed by unknown authority');
+    const d = await doctorJson(lab.dir);
+    expect(d.check('trust.docker').status).toBe('warn');
+    expect(d.check('trust.docker').fix).toContain('trust --docker');
+  });
+
+  it('after lab trust --docker the push succeeds; removed locally, the image pulls back identical', async () => {
+    const t = await lab.lab(['trust', '--docker']);
+    expect(t.exitCode, t.all).toBe(0);
+    const caFile = join(DOCKER_ETC, 'certs.d', registry, 'ca.crt');
+    expect(await readFile(caFile)).toEqual(await readFile(join(lab.dir, 'certs', 'ca', 'rootCA.pem')));
+
+    const r = await push();
+    expect(r.exitCode, r.all).toBe(0);
+    pushedDigest = /digest: (sha256:[0-9a-f]{64})/.exec(r.all)?.[1] ?? '';
+    expect(pushedDigest).not.toBe('');
+
+    const rmi = await docker(['rmi', image], { reject: false });
+    expect(rmi.exitCode, rmi.stderr).toBe(0);
+    expect(await imageFacts(image)).toBeUndefined();
+
+    const pull = await execa('docker', ['pull', image], { reject: false, all: true, timeout: 120_000 });
+    expect(pull.exitCode, pull.all).toBe(0);
+    expect(pull.all).toContain(`Digest: ${pushedDigest}`);
+    const facts = await imageFacts(image);
+    expect(facts?.id).toBe(builtId);
+    expect(facts?.digests).toContain(`${registry}/lab/demo@${pushedDigest}`);
+
+    const d = await doctorJson(lab.dir);
+    expect(d.check('trust.docker'), statuses(d.report)).toMatchObject({ status: 'ok', fix: null });
+    expect(d.check('trust.docker').detail).toContain(caFile);
+  });
+
+  it('the 127.0.0.0/8 trap: with the registry name on loopback, dockerd skips verification, and doctor warns', async () => {
+    // Take the daemon's trust away again, then point the names at 127.0.0.1.
+    const u = await lab.lab(['trust', '--uninstall']);
+    expect(u.exitCode, u.all).toBe(0);
+    expect(existsSync(join(DOCKER_ETC, 'certs.d', registry))).toBe(false);
+    const w = await lab.lab(['hosts', '--write']);
+    expect(w.exitCode, w.all).toBe(0);
+    expect((await execa('getent', ['hosts', lab.hosts.registry])).stdout).toMatch(/^127\.0\.0\.1\s/);
+    await daemonSeesHosts();
+
+    // Nothing trusts the lab CA now, and still the push goes through: the daemon did not verify.
+    const r = await push();
+    expect(r.exitCode, r.all).toBe(0);
+
+    const d = await doctorJson(lab.dir);
+    const dns = d.check('dns.registry');
+    expect(dns.status, statuses(d.report)).toBe('warn');
+    expect(dns.detail).toContain(`${lab.hosts.registry} maps to 127.0.0.1`);
+    expect(dns.detail).toMatch(/127\.0\.0\.0\/8 .*skips TLS verification/);
+    expect(dns.fix).toContain(`hosts --write --target proxy`);
+    // The other names on loopback are fine: they reach the published ports.
+    expect(d.check('dns.gitlab')).toMatchObject({ status: 'ok', detail: `${lab.hosts.gitlab} → 127.0.0.1 (the published ports)` });
+  });
+
+  it('lab trust --uninstall and lab hosts --remove: /etc/hosts and /etc/docker end byte-identical', async () => {
+    const t = await lab.lab(['trust', '--uninstall']);
+    expect(t.exitCode, t.all).toBe(0);
+    const h = await lab.lab(['hosts', '--remove']);
+    expect(h.exitCode, h.all).toBe(0);
+    expect((await readFile(HOSTS)).equals(hostsBefore), 'the hosts file has its original bytes').toBe(true);
+    expect(await snapshotTree(DOCKER_ETC)).toBe(dockerBefore);
+  });
+});
