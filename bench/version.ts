@@ -1,5 +1,5 @@
 // `lab --version` must stay fast (target ≤ 150 ms): the heavy modules (dockerode, listr2,
-// node-forge, zod) load only inside the commands. Prints the median of 10 runs.
+// node-forge, valibot) load only inside the commands. Prints the median of 10 runs.
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 

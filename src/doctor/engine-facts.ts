@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import { connectEngine, type Engine } from '../engine/connect.js';
 import type { EngineEndpoint } from '../engine/endpoint.js';
 
@@ -23,22 +23,22 @@ export interface EngineFacts {
 // https://docs.docker.com/reference/api/engine/version/v1.41/#tag/System/operation/SystemVersion
 // https://docs.docker.com/reference/api/engine/version/v1.41/#tag/System/operation/SystemInfo
 // Podman's compatible API answers the same paths: https://docs.podman.io/en/latest/_static/api.html
-const VersionBody = z.object({
-  Version: z.string().optional(),
-  ApiVersion: z.string().optional(),
-  Platform: z.object({ Name: z.string().optional() }).optional().nullable(),
-  Components: z.array(z.object({ Name: z.string().optional(), Version: z.string().optional() })).optional().nullable(),
+const VersionBody = v.object({
+  Version: v.optional(v.string()),
+  ApiVersion: v.optional(v.string()),
+  Platform: v.nullish(v.object({ Name: v.optional(v.string()) })),
+  Components: v.nullish(v.array(v.object({ Name: v.optional(v.string()), Version: v.optional(v.string()) }))),
 });
-export type VersionBody = z.infer<typeof VersionBody>;
+export type VersionBody = v.InferOutput<typeof VersionBody>;
 
-const InfoBody = z.object({
-  OperatingSystem: z.string().optional(),
-  ServerVersion: z.string().optional(),
-  MemTotal: z.number().optional(),
-  NCPU: z.number().optional(),
-  SecurityOptions: z.array(z.string()).optional().nullable(),
+const InfoBody = v.object({
+  OperatingSystem: v.optional(v.string()),
+  ServerVersion: v.optional(v.string()),
+  MemTotal: v.optional(v.number()),
+  NCPU: v.optional(v.number()),
+  SecurityOptions: v.nullish(v.array(v.string())),
 });
-export type InfoBody = z.infer<typeof InfoBody>;
+export type InfoBody = v.InferOutput<typeof InfoBody>;
 
 /**
  * Which engine answers. Podman names its component "Podman Engine" in /version; Docker
@@ -58,12 +58,12 @@ export async function readEngineFacts(env: NodeJS.ProcessEnv, endpoint: EngineEn
   type WithSignal = (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
   const version = engine.docker.version.bind(engine.docker) as unknown as WithSignal;
   const info = engine.docker.info.bind(engine.docker) as unknown as WithSignal;
-  const [v, i] = await Promise.all([version({ abortSignal: signal }), info({ abortSignal: signal })]);
+  const [versionBody, infoBody] = await Promise.all([version({ abortSignal: signal }), info({ abortSignal: signal })]);
   // An engine that answers in an unexpected shape is still an engine: read what parses.
-  const vp = VersionBody.safeParse(v);
-  const ip = InfoBody.safeParse(i);
-  const vb: VersionBody = vp.success ? vp.data : {};
-  const ib: InfoBody = ip.success ? ip.data : {};
+  const vp = v.safeParse(VersionBody, versionBody);
+  const ip = v.safeParse(InfoBody, infoBody);
+  const vb: VersionBody = vp.success ? vp.output : {};
+  const ib: InfoBody = ip.success ? ip.output : {};
   return {
     engine,
     kind: engineKind(vb, ib),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
 import type { GitLabApi, TokenInfo } from './api.js';
@@ -26,18 +26,18 @@ export const ADMIN_TOKEN_SCOPES = ['api'] as const;
 const LIFETIME_DAYS = 30;
 const RENEW_BEFORE_MS = 3 * 86_400_000;
 
-const AdminTokenFile = z.object({
-  token: z.string().min(20),
-  name: z.string(),
-  scopes: z.array(z.string()),
+const AdminTokenFile = v.object({
+  token: v.pipe(v.string(), v.minLength(20)),
+  name: v.string(),
+  scopes: v.array(v.string()),
   /** YYYY-MM-DD, as GitLab stores it. */
-  expiresAt: z.string(),
-  state: z.enum(['pending', 'active']),
-  createdAt: z.string(),
+  expiresAt: v.string(),
+  state: v.picklist(['pending', 'active']),
+  createdAt: v.string(),
   /** A still valid token this one replaces; revoked once this one is confirmed. */
-  previous: z.string().optional(),
+  previous: v.optional(v.string()),
 });
-export type AdminTokenFile = z.infer<typeof AdminTokenFile>;
+export type AdminTokenFile = v.InferOutput<typeof AdminTokenFile>;
 
 const HINT = 'It holds lab\'s admin token for GitLab; delete it and run `lab up`, which creates a new token.';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { HttpsResponse, LabHttpsClient } from '../engine/https.js';
 import { errnoCode, errorMessage } from '../util/errors.js';
 
@@ -10,34 +10,34 @@ import { errnoCode, errorMessage } from '../util/errors.js';
  */
 
 // https://docs.gitlab.com/api/personal_access_tokens/#get-single-personal-access-token
-const TokenInfo = z.object({
-  id: z.number(),
-  name: z.string(),
-  revoked: z.boolean(),
-  active: z.boolean(),
-  scopes: z.array(z.string()),
-  user_id: z.number(),
-  expires_at: z.string().nullable(),
+const TokenInfo = v.object({
+  id: v.number(),
+  name: v.string(),
+  revoked: v.boolean(),
+  active: v.boolean(),
+  scopes: v.array(v.string()),
+  user_id: v.number(),
+  expires_at: v.nullable(v.string()),
 });
-export type TokenInfo = z.infer<typeof TokenInfo>;
+export type TokenInfo = v.InferOutput<typeof TokenInfo>;
 
 // https://docs.gitlab.com/api/users/#create-a-runner-linked-to-a-user
-const CreatedRunner = z.object({ id: z.number(), token: z.string().startsWith('glrt-') });
-export type CreatedRunner = z.infer<typeof CreatedRunner>;
+const CreatedRunner = v.object({ id: v.number(), token: v.pipe(v.string(), v.startsWith('glrt-')) });
+export type CreatedRunner = v.InferOutput<typeof CreatedRunner>;
 
 // https://docs.gitlab.com/api/runners/#list-all-runners and #get-runners-details
-const RunnerSummary = z.object({
-  id: z.number(),
-  description: z.string().nullable(),
-  runner_type: z.string(),
-  status: z.string(),
+const RunnerSummary = v.object({
+  id: v.number(),
+  description: v.nullable(v.string()),
+  runner_type: v.string(),
+  status: v.string(),
 });
-export type RunnerSummary = z.infer<typeof RunnerSummary>;
+export type RunnerSummary = v.InferOutput<typeof RunnerSummary>;
 
 // https://docs.gitlab.com/api/runners/#verify-authentication-for-a-registered-runner
-const Verified = z.object({ id: z.number() });
+const Verified = v.object({ id: v.number() });
 
-const ErrorBody = z.object({ message: z.unknown().optional(), error: z.unknown().optional(), error_description: z.unknown().optional() });
+const ErrorBody = v.object({ message: v.optional(v.unknown()), error: v.optional(v.unknown()), error_description: v.optional(v.unknown()) });
 
 export class GitLabApiError extends Error {
   constructor(
@@ -91,9 +91,9 @@ const RETRY_DELAY_MS = 250;
 
 function errorDetail(res: HttpsResponse): string {
   try {
-    const body = ErrorBody.safeParse(JSON.parse(res.body));
+    const body = v.safeParse(ErrorBody, JSON.parse(res.body));
     if (body.success) {
-      const parts = [body.data.message, body.data.error, body.data.error_description].filter((v) => v !== undefined);
+      const parts = [body.output.message, body.output.error, body.output.error_description].filter((x) => x !== undefined);
       const text = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
       return text.slice(0, 200);
     }
@@ -103,16 +103,16 @@ function errorDetail(res: HttpsResponse): string {
   return '';
 }
 
-function parse<S extends z.ZodType>(schema: S, res: HttpsResponse, method: string, path: string): z.infer<S> {
+function parse<S extends v.GenericSchema>(schema: S, res: HttpsResponse, method: string, path: string): v.InferOutput<S> {
   let value: unknown;
   try {
     value = JSON.parse(res.body);
   } catch {
     throw new GitLabApiError(method, path, res.status, 'the answer is not JSON');
   }
-  const parsed = schema.safeParse(value);
+  const parsed = v.safeParse(schema, value);
   if (!parsed.success) throw new GitLabApiError(method, path, res.status, 'the answer does not have the documented shape');
-  return parsed.data;
+  return parsed.output;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -205,7 +205,7 @@ export function gitlabApi(client: LabHttpsClient, options: ApiOptions): GitLabAp
         const path = `/runners/all?type=instance_type&per_page=100&page=${page}`;
         const res = await call('GET', path);
         if (res.status !== 200) throw unexpected('GET', path, res);
-        all.push(...parse(z.array(RunnerSummary), res, 'GET', path));
+        all.push(...parse(v.array(RunnerSummary), res, 'GET', path));
         const next = Number(res.headers['x-next-page']);
         if (!Number.isInteger(next) || next <= page) return all;
         page = next;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { LabModel } from '../config/model.js';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
@@ -15,11 +15,11 @@ import { killPoint } from './steps.js';
  * creating a runner and storing it leaves a runner with that marker whose id is not the
  * stored one: an orphan, which every run deletes before anything else.
  */
-const RunnerFile = z.looseObject({
-  id: z.number().int().positive(),
-  token: z.string().startsWith('glrt-'),
+const RunnerFile = v.looseObject({
+  id: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  token: v.pipe(v.string(), v.startsWith('glrt-')),
 });
-export type RunnerFile = z.infer<typeof RunnerFile>;
+export type RunnerFile = v.InferOutput<typeof RunnerFile>;
 
 const HINT = 'It holds the runner credentials; delete it and run `lab up` to register the runner again.';
 

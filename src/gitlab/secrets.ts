@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { z } from 'zod';
+import * as v from 'valibot';
 import type { LabPaths } from '../config/paths.js';
 import { runnerCredentialsFile } from '../stack/runner-token.js';
 import { errnoCode, fail } from '../util/errors.js';
@@ -85,7 +85,7 @@ export async function readSecretFile(path: string): Promise<string | undefined> 
  * Reads and validates a JSON secret file. A damaged file is an error naming the file,
  * never silently replaced: it may hold the only copy of a credential.
  */
-export async function readJsonSecret<S extends z.ZodType>(path: string, schema: S, hint: string): Promise<z.infer<S> | undefined> {
+export async function readJsonSecret<S extends v.GenericSchema>(path: string, schema: S, hint: string): Promise<v.InferOutput<S> | undefined> {
   const text = await readSecretFile(path);
   if (text === undefined) return undefined;
   let value: unknown;
@@ -94,12 +94,13 @@ export async function readJsonSecret<S extends z.ZodType>(path: string, schema: 
   } catch {
     throw fail(`${path} is not valid JSON`, hint);
   }
-  const parsed = schema.safeParse(value);
+  const parsed = v.safeParse(schema, value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw fail(`${path} is not what lab wrote: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`, hint);
+    const issue = parsed.issues[0];
+    const where = issue.path?.map((p) => String(p.key)).join('.') || '(root)';
+    throw fail(`${path} is not what lab wrote: ${where}: ${issue.message}`, hint);
   }
-  return parsed.data;
+  return parsed.output;
 }
 
 export async function writeJsonSecret(path: string, value: unknown): Promise<void> {
