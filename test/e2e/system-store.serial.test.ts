@@ -15,7 +15,7 @@ import { snapshotTree } from '../helpers/tree.js';
  * certificate; after: it verifies; after --uninstall: it refuses again, and the system
  * store (anchors, /etc/ssl/certs, the bundle) is byte-identical to the start.
  *
- * SERIAL: this file changes the machine's trust store (as test/host/trust-system.test.ts
+ * SERIAL: this file changes the machine's trust store (as test/host/trust-system.serial.test.ts
  * does); run it alone (see the *.serial suffix).
  */
 
