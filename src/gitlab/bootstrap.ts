@@ -35,7 +35,8 @@ import { errorMessage } from '../util/errors.js';
 import { ensureAdminToken, readAdminToken } from './admin-token.js';
 import { gitlabApi, type GitLabApi } from './api.js';
 import { ensureRootPassword, readRootPasswordOptional } from './password.js';
-import { deleteLabRunners, ensureRunner, readRunnerFile, runnerMarker, waitOnline } from './runner.js';
+import { deleteLabRunners, ensureRunner, runnerMarker, waitOnline } from './runner.js';
+import { readRunnerFile } from './runner-file.js';
 import { secretFiles } from './secrets.js';
 import { asStepError, killPoint, logDetails, type StepName } from './steps.js';
 

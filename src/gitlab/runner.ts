@@ -1,9 +1,9 @@
-import * as v from 'valibot';
 import type { LabModel } from '../config/model.js';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
 import type { GitLabApi } from './api.js';
-import { readJsonSecret, writeJsonSecret, type SecretFiles } from './secrets.js';
+import { readRunnerFile, type RunnerFile } from './runner-file.js';
+import { writeJsonSecret, type SecretFiles } from './secrets.js';
 import { killPoint } from './steps.js';
 
 /**
@@ -15,22 +15,8 @@ import { killPoint } from './steps.js';
  * creating a runner and storing it leaves a runner with that marker whose id is not the
  * stored one: an orphan, which every run deletes before anything else.
  */
-const RunnerFile = v.looseObject({
-  id: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  token: v.pipe(v.string(), v.startsWith('glrt-')),
-});
-export type RunnerFile = v.InferOutput<typeof RunnerFile>;
-
-const HINT = 'It holds the runner credentials; delete it and run `lab up` to register the runner again.';
-
 export function runnerMarker(model: LabModel): string {
   return `lab:${model.name}`;
-}
-
-export async function readRunnerFile(files: SecretFiles): Promise<RunnerFile | undefined> {
-  const stored = await readJsonSecret(files.runner, RunnerFile, HINT);
-  if (stored) registerSecret(stored.token);
-  return stored;
 }
 
 export interface RunnerContext {

@@ -3,7 +3,6 @@ import { chmod, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import type { LabPaths } from '../config/paths.js';
-import { runnerCredentialsFile } from '../stack/runner-token.js';
 import { errnoCode, fail } from '../util/errors.js';
 import { atomicWrite, readTextOptional } from '../util/fs.js';
 
@@ -30,7 +29,7 @@ export function secretFiles(paths: LabPaths): SecretFiles {
     dir: paths.secretsDir,
     gitlabEnv: join(paths.secretsDir, 'gitlab.env'),
     adminToken: join(paths.secretsDir, 'admin-token.json'),
-    runner: runnerCredentialsFile(paths),
+    runner: join(paths.secretsDir, 'runner.json'),
   };
 }
 

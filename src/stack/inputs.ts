@@ -1,7 +1,8 @@
 import type { LabModel } from '../config/model.js';
 import { readTextOptional } from '../util/fs.js';
 import type { RenderInputs } from './render.js';
-import { readRunnerToken } from './runner-token.js';
+import { readRunnerFile } from '../gitlab/runner-file.js';
+import { secretFiles } from '../gitlab/secrets.js';
 
 /**
  * The few inputs besides the model that rendering needs, read from the lab folder:
@@ -9,6 +10,6 @@ import { readRunnerToken } from './runner-token.js';
  * Rendering itself stays pure; this is the one place that reads them.
  */
 export async function loadRenderInputs(model: LabModel): Promise<RenderInputs> {
-  const [runnerToken, caCert] = await Promise.all([readRunnerToken(model.paths), readTextOptional(model.paths.tlsCa)]);
-  return { runnerToken, caCert };
+  const [runner, caCert] = await Promise.all([readRunnerFile(secretFiles(model.paths)), readTextOptional(model.paths.tlsCa)]);
+  return { runnerToken: runner?.token, caCert };
 }

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { GitLabApiError, gitlabApi, type RunnerSummary } from '../../gitlab/api.js';
-import { runnerCredentialsFile } from '../../stack/runner-token.js';
-import { errnoCode } from '../../util/errors.js';
+import { readRunnerFile } from '../../gitlab/runner-file.js';
+import { secretFiles } from '../../gitlab/secrets.js';
+import { errorMessage } from '../../util/errors.js';
 import { readTextOptional } from '../../util/fs.js';
 import { registerSecret } from '../../util/secrets.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
@@ -9,43 +9,29 @@ import { labClientFor, READINESS_CHECK, transportFailure } from './readiness.js'
 
 type Read<T> = { kind: 'absent' } | { kind: 'bad'; why: string } | { kind: 'ok'; value: T };
 
-/**
- * Reads a JSON file of the bootstrap without trusting its shape, and without changing
- * it (doctor only looks). Every token found is registered as a secret at once.
- */
-async function readJson<T>(path: string, pick: (value: Record<string, unknown>) => T | string): Promise<Read<T>> {
-  let text: string | undefined;
+/** Doctor only looks: a damaged file is a finding, not an exception. */
+async function look<T>(read: () => Promise<T | undefined>): Promise<Read<T>> {
   try {
-    text = await readTextOptional(path);
+    const value = await read();
+    return value === undefined ? { kind: 'absent' } : { kind: 'ok', value };
   } catch (err) {
-    return { kind: 'bad', why: `cannot read it (${errnoCode(err) ?? 'error'})` };
+    return { kind: 'bad', why: errorMessage(err) };
   }
-  if (text === undefined) return { kind: 'absent' };
+}
+
+/** `.lab/secrets/admin-token.json`: doctor needs its `token` field only. */
+async function readAdminTokenValue(path: string): Promise<{ token: string } | undefined> {
+  const text = await readTextOptional(path);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return { kind: 'bad', why: 'it is not valid JSON' };
+    throw new Error(`${path} is not valid JSON`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { kind: 'bad', why: 'it is not a JSON object' };
-  const picked = pick(value as Record<string, unknown>);
-  return typeof picked === 'string' ? { kind: 'bad', why: picked } : { kind: 'ok', value: picked };
-}
-
-function tokenOf(o: Record<string, unknown>): string | undefined {
-  return typeof o.token === 'string' && o.token !== '' ? registerSecret(o.token) : undefined;
-}
-
-/** `.lab/secrets/runner.json`: `{"id": <n>, "token": "glrt-…"}`. */
-function runnerFile(o: Record<string, unknown>): { id: number } | string {
-  tokenOf(o);
-  return typeof o.id === 'number' && Number.isInteger(o.id) && o.id > 0 ? { id: o.id } : 'it has no numeric "id"';
-}
-
-/** `.lab/secrets/admin-token.json`: an object with a `token` field. */
-function adminFile(o: Record<string, unknown>): { token: string } | string {
-  const token = tokenOf(o);
-  return token === undefined ? 'it has no "token" string' : { token };
+  const token = value !== null && typeof value === 'object' ? (value as { token?: unknown }).token : undefined;
+  if (typeof token !== 'string' || token === '') throw new Error(`${path} has no "token" string`);
+  return { token: registerSecret(token) };
 }
 
 function apiFailure(ctx: DoctorContext, id: number, err: GitLabApiError): CheckOutcome {
@@ -64,13 +50,13 @@ export const runnerCheck: DoctorCheck = {
   needs: [READINESS_CHECK],
   async run(ctx, signal) {
     const { paths } = ctx.model;
-    const runnerPath = runnerCredentialsFile(paths);
-    const adminPath = join(paths.secretsDir, 'admin-token.json');
-    const [runner, admin] = await Promise.all([readJson(runnerPath, runnerFile), readJson(adminPath, adminFile)]);
+    const files = secretFiles(paths);
+    const runnerPath = files.runner;
+    const [runner, admin] = await Promise.all([look(() => readRunnerFile(files)), look(() => readAdminTokenValue(files.adminToken))]);
     if (runner.kind === 'absent') return { status: 'warn', detail: `no runner is registered yet (no ${runnerPath})`, fix: `Run \`${ctx.lab('up')}\` without --skip-runner: it registers and starts the runner.` };
-    if (runner.kind === 'bad') return { status: 'fail', detail: `${runnerPath}: ${runner.why}`, fix: `Move it away and run \`${ctx.lab('up')}\` to register the runner again.` };
+    if (runner.kind === 'bad') return { status: 'fail', detail: runner.why, fix: `Move it away and run \`${ctx.lab('up')}\` to register the runner again.` };
     if (admin.kind !== 'ok') {
-      const why = admin.kind === 'absent' ? 'there is no admin token' : `${adminPath}: ${admin.why}`;
+      const why = admin.kind === 'absent' ? 'there is no admin token' : admin.why;
       return { status: 'warn', detail: `runner ${runner.value.id} is registered, but doctor cannot ask GitLab about it: ${why}`, fix: `Run \`${ctx.lab('up')}\`: it creates the admin token.` };
     }
     const { id } = runner.value;
