@@ -38,6 +38,9 @@ export default async function hosts(options: HostsOptions, ctx: CliContext): Pro
     const change = await applyHostsBlock(file, model.name, plan.entries, process.platform === 'win32' ? '\r\n' : '\n');
     const what = `${plan.entries.length} hosts → ${plan.address}`;
     out.result(change === 'unchanged' ? `unchanged ${file} (${what})` : `${change === 'created' ? 'added' : 'updated'} the lab "${model.name}" block in ${file} (${what})`);
+    // dockerd caches the hosts file and looks again only every few seconds (seen: up to 5 s),
+    // so a `docker push` right after a change may still use the old address.
+    if (change !== 'unchanged' && options.file === undefined) out.info('note: the Docker daemon picks up hosts-file changes within about 5 seconds.');
   } catch (err) {
     if (err instanceof HostsAccessError) throw fail(err.message, elevationHint(ctx, options));
     if (err instanceof HostsFileError) throw fail(`${file}: ${err.message}`, 'Fix the lab markers by hand (each block needs its "# >>> lab" and "# <<< lab" line), then run lab again.');
