@@ -12,6 +12,7 @@ else
   echo "test: no Docker engine; integration tests will be skipped" >&2
 fi
 
+bash scripts/test-deps.sh
 npm run --silent typecheck
 npm run --silent build
 npx vitest run "$@"
