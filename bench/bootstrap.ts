@@ -22,13 +22,13 @@
 //   have one check_interval subtracted.
 // Prints medians; asserts nothing.
 import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
-import { uniqueStack } from '../test/helpers/docker.js';
+import { fixtureLab, missingFixtures } from '../test/helpers/fixture-lab.js';
 
 const LAB = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const RUNS = Math.max(Number(process.env.BENCH_RUNS ?? 5), 5);
@@ -72,33 +72,10 @@ async function rejectedPolls(name: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  for (const image of ['traefik', 'gitlab', 'runner']) {
-    const r = await execa('docker', ['image', 'inspect', `lab-fixture/${image}:latest`], { reject: false });
-    if (r.exitCode !== 0) throw new Error(`lab-fixture/${image}:latest is missing; run scripts/fixtures.sh`);
-  }
-  const s = await uniqueStack('bb');
-  const dir = await mkdtemp(join(tmpdir(), `lab-bench-${s.name}-`));
+  const missing = await missingFixtures();
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} missing; run scripts/fixtures.sh`);
+  const { dir, name } = await fixtureLab((prefix) => mkdtemp(join(tmpdir(), `bench-${prefix}`)), { prefix: 'bb', readyAfterMs: READY_AFTER_MS });
   try {
-    await writeFile(
-      join(dir, 'lab.yml'),
-      [
-        `name: ${s.name}`,
-        'network:',
-        `  subnet: ${s.subnet}`,
-        'ports:',
-        `  http: ${s.ports.http}`,
-        `  https: ${s.ports.https}`,
-        `  ssh: ${s.ports.ssh}`,
-        'images:',
-        '  traefik: lab-fixture/traefik:latest',
-        '  gitlab: lab-fixture/gitlab:latest',
-        '  runner: lab-fixture/runner:latest',
-        'gitlab:',
-        '  environment:',
-        `    FIXTURE_READY_AFTER_MS: "${READY_AFTER_MS}"`,
-        '',
-      ].join('\n'),
-    );
     const first: number[] = [];
     const adjusted: number[] = [];
     let interval = 3;
@@ -109,7 +86,7 @@ async function main(): Promise<void> {
       const config = parse(await readFile(join(dir, '.lab', 'runner', 'config.toml'), 'utf8')) as { check_interval?: number };
       interval = Number(config.check_interval) > 0 ? Number(config.check_interval) : 3;
       first.push(ms);
-      adjusted.push(ms - (await rejectedPolls(s.name)) * interval * 1000);
+      adjusted.push(ms - (await rejectedPolls(name)) * interval * 1000);
     }
     const rerun: number[] = [];
     for (let i = 0; i < RUNS; i++) rerun.push(await timedUp(dir));

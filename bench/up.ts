@@ -5,11 +5,11 @@
 //   3. `lab status` (target ≤ 0.5 s).
 // Prints medians of at least 5 runs; asserts nothing.
 import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { uniqueStack } from '../test/helpers/docker.js';
+import { fixtureLab, missingFixtures } from '../test/helpers/fixture-lab.js';
 
 const LAB = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -35,37 +35,14 @@ async function containerIds(name: string): Promise<string> {
   return r.stdout.split('\n').sort().join(',');
 }
 
-async function newLab(): Promise<{ dir: string; name: string }> {
-  const s = await uniqueStack('b');
-  const dir = await mkdtemp(join(tmpdir(), `lab-bench-${s.name}-`));
-  await writeFile(
-    join(dir, 'lab.yml'),
-    `name: ${s.name}
-network:
-  subnet: ${s.subnet}
-ports:
-  http: ${s.ports.http}
-  https: ${s.ports.https}
-  ssh: ${s.ports.ssh}
-images:
-  traefik: lab-fixture/traefik:latest
-  gitlab: lab-fixture/gitlab:latest
-  runner: lab-fixture/runner:latest
-gitlab:
-  environment:
-    FIXTURE_READY_AFTER_MS: "${READY_AFTER_MS}"
-`,
-  );
-  return { dir, name: s.name };
-}
+/** A fixture lab in a folder of its own (removed at the end). */
+const newLab = () => fixtureLab((prefix) => mkdtemp(join(tmpdir(), `bench-${prefix}`)), { prefix: 'b', readyAfterMs: READY_AFTER_MS });
 
 const UP = ['up', '--skip-runner', '--pull', 'never', '--timeout', '120s'];
 
 async function main(): Promise<void> {
-  for (const image of ['traefik', 'gitlab', 'runner']) {
-    const r = await execa('docker', ['image', 'inspect', `lab-fixture/${image}:latest`], { reject: false });
-    if (r.exitCode !== 0) throw new Error(`lab-fixture/${image}:latest is missing; run scripts/fixtures.sh`);
-  }
+  const missing = await missingFixtures();
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} missing; run scripts/fixtures.sh`);
   const cleanup: { dir: string; name: string }[] = [];
   try {
     const cold: number[] = [];

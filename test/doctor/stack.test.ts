@@ -1,18 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
-import { docker, requireDocker } from '../helpers/docker.js';
+import { docker } from '../helpers/docker.js';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { createAdminToken, createRunner, fixtureLabDir, pollAsRunner, writeBootstrapSecrets, type FixtureLabDir } from '../helpers/fixture-lab.js';
-import { FIXTURE_IMAGES, missingFixtures } from '../engine/fixture-stack.js';
+import { createAdminToken, createRunner, FIXTURE_IMAGES, fixtureLab, fixtureSuite, pollAsRunner, writeBootstrapSecrets, type FixtureLab } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const enabled = await requireDocker();
-const missing = enabled ? await missingFixtures() : [];
-if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
-  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
-}
-const run = enabled && missing.length === 0;
+const run = await fixtureSuite();
 
 /**
  * `lab doctor --json` against real fixture stacks on the real engine: a healthy one, and
@@ -20,13 +14,13 @@ const run = enabled && missing.length === 0;
  * here changes the machine outside the engine and temp folders, so it can run in parallel.
  */
 describe.runIf(run)('lab doctor on the fixture stack', () => {
-  let lab: FixtureLabDir;
-  const others: FixtureLabDir[] = [];
+  let lab: FixtureLab;
+  const others: FixtureLab[] = [];
   const containers: string[] = [];
   let holder: Server | undefined;
 
   beforeAll(async () => {
-    lab = await fixtureLabDir(tempDir, 'dr');
+    lab = await fixtureLab(tempDir, { prefix: 'dr', uniqueDomain: true });
     const up = await lab.up();
     expect(up.exitCode, up.all).toBe(0);
   });
@@ -106,7 +100,7 @@ describe.runIf(run)('lab doctor on the fixture stack', () => {
   });
 
   it('a lab port published by another container: ports fail and name it, exit 1', async () => {
-    const other = await fixtureLabDir(tempDir, 'dp');
+    const other = await fixtureLab(tempDir, { prefix: 'dp', uniqueDomain: true });
     others.push(other);
     const name = `${other.name}-squatter`;
     containers.push(name);
@@ -120,7 +114,7 @@ describe.runIf(run)('lab doctor on the fixture stack', () => {
   });
 
   it('a lab port held by a program before `lab up`: up fails, doctor names the program', async () => {
-    const other = await fixtureLabDir(tempDir, 'dq');
+    const other = await fixtureLab(tempDir, { prefix: 'dq', uniqueDomain: true });
     others.push(other);
     holder = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => holder?.listen(other.ports.https, '0.0.0.0', () => resolve()));

@@ -4,10 +4,9 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missingFixtures } from '../engine/fixture-stack.js';
-import { docker, requireDocker } from '../helpers/docker.js';
+import { docker } from '../helpers/docker.js';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { fixtureLabDir, type FixtureLabDir } from '../helpers/fixture-lab.js';
+import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 import { snapshotTree } from '../helpers/tree.js';
 
@@ -28,12 +27,7 @@ import { snapshotTree } from '../helpers/tree.js';
 const HOSTS = '/etc/hosts';
 const DOCKER_ETC = '/etc/docker';
 const linuxRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const enabled = linuxRoot && (await requireDocker());
-const missing = enabled ? await missingFixtures() : [];
-if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
-  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
-}
-const run = enabled && missing.length === 0;
+const run = await fixtureSuite({ when: linuxRoot });
 
 async function imageFacts(ref: string): Promise<{ id: string; digests: string[] } | undefined> {
   const r = await docker(['image', 'inspect', ref], { reject: false });
@@ -49,7 +43,7 @@ async function imageFacts(ref: string): Promise<{ id: string; digests: string[] 
 const daemonSeesHosts = () => new Promise((resolve) => setTimeout(resolve, 6000));
 
 describe.runIf(run)('registry e2e: docker push and pull through the proxy, trusted by certs.d', () => {
-  let lab: FixtureLabDir;
+  let lab: FixtureLab;
   let hostsBefore: Buffer;
   let dockerBefore: string;
   let registry: string;
@@ -62,7 +56,7 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
   beforeAll(async () => {
     hostsBefore = await readFile(HOSTS);
     dockerBefore = await snapshotTree(DOCKER_ETC);
-    lab = await fixtureLabDir(tempDir, 'rg');
+    lab = await fixtureLab(tempDir, { prefix: 'rg', uniqueDomain: true });
     registry = `${lab.hosts.registry}:${lab.ports.https}`;
     image = `${registry}/lab/demo:1`;
     const up = await lab.up();

@@ -2,10 +2,8 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missingFixtures } from '../engine/fixture-stack.js';
-import { requireDocker } from '../helpers/docker.js';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { fixtureLabDir, type FixtureLabDir } from '../helpers/fixture-lab.js';
+import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 import { snapshotTree } from '../helpers/tree.js';
 
@@ -24,12 +22,7 @@ const CERTS = '/etc/ssl/certs';
 const BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const JAVA_CACERTS = '/etc/ssl/certs/java/cacerts';
 const debianRoot = process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/sbin/update-ca-certificates');
-const enabled = debianRoot && (await requireDocker());
-const missing = enabled ? await missingFixtures() : [];
-if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
-  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
-}
-const run = enabled && missing.length === 0;
+const run = await fixtureSuite({ when: debianRoot });
 
 /** /etc/ssl/certs by name → content: update-ca-certificates may swap a file for a link to the same bytes. */
 async function resolvedCerts(): Promise<string> {
@@ -57,7 +50,7 @@ async function readOptional(path: string): Promise<Buffer | undefined> {
 }
 
 describe.runIf(run)('system store e2e: curl without --cacert against the running lab', () => {
-  let lab: FixtureLabDir;
+  let lab: FixtureLab;
   let anchors: string;
   let certs: string;
   let bundle: Buffer | undefined;
@@ -86,7 +79,7 @@ describe.runIf(run)('system store e2e: curl without --cacert against the running
       javaBefore = await javaEntries(JAVA_CACERTS);
       expect(javaBefore?.split('\n').length, 'keytool lists the Java keystore').toBeGreaterThan(10);
     }
-    lab = await fixtureLabDir(tempDir, 'ss');
+    lab = await fixtureLab(tempDir, { prefix: 'ss', uniqueDomain: true });
     url = `https://${lab.hosts.gitlab}:${lab.ports.https}/-/readiness`;
     const up = await lab.up();
     expect(up.exitCode, up.all).toBe(0);

@@ -1,31 +1,25 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
-import { docker, requireDocker } from '../helpers/docker.js';
-import { exists, FIXTURE_IMAGES, fixtureLab, inspectContainer, missingFixtures, purgeStack } from './fixture-stack.js';
+import { docker, exists, inspectContainer } from '../helpers/docker.js';
+import { FIXTURE_IMAGES, fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 
+const run = await fixtureSuite();
 
-const enabled = await requireDocker();
-const missing = enabled ? await missingFixtures() : [];
-if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
-  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
-}
-const run = enabled && missing.length === 0;
-
-const stacks: string[] = [];
+const labs: FixtureLab[] = [];
 const extraContainers: string[] = [];
 const extraVolumes: string[] = [];
 
 afterAll(async () => {
   for (const c of extraContainers) await docker(['rm', '-f', c], { reject: false });
   for (const v of extraVolumes) await docker(['volume', 'rm', '-f', v], { reject: false });
-  for (const s of stacks) await purgeStack(s);
+  for (const lab of labs) await lab.purge();
 });
 
 async function newLab(readyAfterMs = 500) {
-  const lab = await fixtureLab(tempDir, readyAfterMs, 'x');
-  stacks.push(lab.stack.name);
+  const lab = await fixtureLab(tempDir, { prefix: 'x', readyAfterMs });
+  labs.push(lab);
   return lab;
 }
 

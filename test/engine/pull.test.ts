@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/engine/connect.js';
 import { pullImage, type PullProgress } from '../../src/engine/pull.js';
-import { docker, freePort, requireDocker } from '../helpers/docker.js';
-import { FIXTURE_IMAGES, missingFixtures } from './fixture-stack.js';
+import { docker, freePort } from '../helpers/docker.js';
+import { FIXTURE_IMAGES, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
-
 
 /**
  * Pulls from a real registry: Debian's docker-registry (installed with the fixtures) on
@@ -17,7 +16,7 @@ import { tempDir } from '../helpers/tmp.js';
  * layer of random bytes of its own, so the engine must really download it.
  */
 const REGISTRY = '/usr/bin/docker-registry';
-const enabled = (await requireDocker()) && existsSync(REGISTRY) && (await missingFixtures()).length === 0;
+const enabled = (await fixtureSuite()) && existsSync(REGISTRY);
 
 describe.runIf(enabled)('pulling images', () => {
   let registry: ChildProcess;

@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOutput } from '../../src/cli/output.js';
 import { loadLab } from '../../src/config/load.js';
 import type { BootstrapContext } from '../../src/gitlab/bootstrap.js';
-import { requireDocker } from '../helpers/docker.js';
-import { fixtureLab, inspectContainer, missingFixtures, purgeStack, type FixtureLab } from './fixture-stack.js';
+import { inspectContainer } from '../helpers/docker.js';
+import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
-
 
 /**
  * The runner half of `lab up`, through the seam issue #5 fills: a stand-in bootstrap
@@ -32,8 +31,7 @@ vi.mock('../../src/gitlab/bootstrap.js', async (importOriginal) => {
   };
 });
 
-const enabled = await requireDocker();
-const run = enabled && (await missingFixtures()).length === 0;
+const run = await fixtureSuite();
 
 describe.runIf(run)('the runner after the GitLab bootstrap', () => {
   let lab: FixtureLab;
@@ -50,10 +48,10 @@ describe.runIf(run)('the runner after the GitLab bootstrap', () => {
   };
 
   beforeAll(async () => {
-    lab = await fixtureLab(tempDir, 300, 'r');
+    lab = await fixtureLab(tempDir, { prefix: 'r', readyAfterMs: 300 });
   });
   afterAll(async () => {
-    await purgeStack(lab.stack.name);
+    await lab.purge();
   });
 
   it('gives the bootstrap a working exec and HTTPS client, then starts the runner with the token', async () => {

@@ -3,18 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
-import { docker, requireDocker } from '../helpers/docker.js';
-import { exists, FIXTURE_IMAGES, fixtureLab, inspectContainer, missingFixtures, purgeStack, type FixtureLab } from './fixture-stack.js';
+import { docker, exists, inspectContainer } from '../helpers/docker.js';
+import { FIXTURE_IMAGES, fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
 import { contextId } from '../../src/engine/endpoint.js';
 import { tempDir } from '../helpers/tmp.js';
 
-
-const enabled = await requireDocker();
-const missing = enabled ? await missingFixtures() : [];
-if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
-  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
-}
-const run = enabled && missing.length === 0;
+const run = await fixtureSuite();
 
 const READY_AFTER_MS = 1500;
 
@@ -26,7 +20,7 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
   const up = (args: string[] = []) => runLab(['up', '--skip-runner', '--pull', 'never', '--timeout', '60s', ...args], { cwd: lab.dir });
 
   beforeAll(async () => {
-    lab = await fixtureLab(tempDir, READY_AFTER_MS);
+    lab = await fixtureLab(tempDir, { prefix: 'e', readyAfterMs: READY_AFTER_MS });
     name = lab.stack.name;
     // Look-alikes that lab must never touch: no lab labels (the container even carries
     // compose's project label, which is not proof of ownership).
@@ -39,7 +33,7 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
   });
 
   afterAll(async () => {
-    await purgeStack(name);
+    await lab?.purge();
     await docker(['rm', '-f', foreign.container], { reject: false });
     await docker(['network', 'rm', foreign.network], { reject: false });
     await docker(['volume', 'rm', '-f', foreign.volume], { reject: false });

@@ -1,15 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_POINTS, type KillPoint } from '../../src/gitlab/steps.js';
-import { requireDocker } from '../helpers/docker.js';
-import { containerState, fixturesMissing, gitlabApi, gitlabLab, instanceRunners, modeOf, OutputLog, purge, readSecrets, runLabRaw, secretPath, sha256, type GitlabLab, type Secrets } from './support.js';
+import { inspectContainer } from '../helpers/docker.js';
+import { fixtureLab, fixtureSuite, gitlabApi, type FixtureLab } from '../helpers/fixture-lab.js';
+import { tempDir } from '../helpers/tmp.js';
+import { instanceRunners, modeOf, OutputLog, readSecrets, runLabRaw, secretPath, sha256, type Secrets } from './support.js';
 
-const enabled = await requireDocker();
-const missing = enabled ? await fixturesMissing() : [];
-if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
-  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
-}
-const run = enabled && missing.length === 0;
+const run = await fixtureSuite();
 
 /**
  * The GitLab bootstrap on the fixture stack, through the real CLI. One stack for the
@@ -17,7 +14,7 @@ const run = enabled && missing.length === 0;
  * is exactly what a re-run meets in real life.
  */
 describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner online', () => {
-  let lab: GitlabLab;
+  let lab: FixtureLab;
   const log = new OutputLog();
   /** Every secret value seen in the files during the run, by kind, for the final leak check. */
   const seen = { password: new Set<string>(), admin: new Set<string>(), runner: new Set<string>() };
@@ -50,12 +47,12 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
   };
 
   beforeAll(async () => {
-    lab = await gitlabLab('g', { FIXTURE_READY_AFTER_MS: '300' });
+    lab = await fixtureLab(tempDir, { prefix: 'g', readyAfterMs: 300 });
   });
 
   afterAll(async () => {
     await log.lab(['destroy', '--yes'], { cwd: lab.dir });
-    await purge(lab.name);
+    await lab.purge();
   });
 
   it('lab up ends with exactly one runner online and the credentials files in place with mode 0600', async () => {
@@ -68,14 +65,14 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
     expect(s.password.length).toBeGreaterThanOrEqual(24);
     expect(s.runner.token.startsWith('glrt-')).toBe(true);
     // The runner container runs with the token GitLab gave out.
-    expect((await containerState(`${lab.stack.name}-runner-1`))?.running).toBe(true);
+    expect((await inspectContainer(`${lab.stack.name}-runner-1`))?.running).toBe(true);
     const details = await gitlabApi(lab, 'GET', `/runners/${s.runner.id}`, { token: s.admin.token });
     expect(details.body).toMatchObject({ runner_type: 'instance_type', online: true, run_untagged: true });
   });
 
   it('leaves exactly one runner, unchanged, after three more lab up runs', async () => {
     const before = await secrets();
-    const container = await containerState(`${lab.stack.name}-runner-1`);
+    const container = await inspectContainer(`${lab.stack.name}-runner-1`);
     for (let i = 0; i < 3; i++) {
       const r = await up();
       expect(r.exitCode, r.all).toBe(0);
@@ -84,7 +81,7 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
     expect(after.runner.id).toBe(before.runner.id);
     expect(after.runner.token === before.runner.token, 'same runner token').toBe(true);
     expect(after.admin.token === before.admin.token, 'same admin token').toBe(true);
-    const again = await containerState(`${lab.stack.name}-runner-1`);
+    const again = await inspectContainer(`${lab.stack.name}-runner-1`);
     expect([again?.id, again?.startedAt]).toEqual([container?.id, container?.startedAt]);
   });
 
@@ -176,7 +173,7 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
     const destroy = await log.lab(['destroy', '--yes'], { cwd: lab.dir });
     expect(destroy.exitCode, destroy.all).toBe(0);
     expect(destroy.stdout).toMatch(/note: GitLab is not running; runner #\d+ was not deleted in GitLab/);
-    expect(await containerState(`${lab.stack.name}-gitlab-1`)).toBeUndefined();
+    expect(await inspectContainer(`${lab.stack.name}-gitlab-1`)).toBeUndefined();
     // The secret files stay: they belong to the lab folder, not to the containers.
     await secrets();
   });

@@ -1,28 +1,25 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requireDocker } from '../helpers/docker.js';
-import { containerState, fixturesMissing, gitlabLab, OutputLog, purge, readSecrets, secretPath, type GitlabLab } from './support.js';
+import { inspectContainer } from '../helpers/docker.js';
+import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
+import { tempDir } from '../helpers/tmp.js';
+import { OutputLog, readSecrets, secretPath } from './support.js';
 
-const enabled = await requireDocker();
-const missing = enabled ? await fixturesMissing() : [];
-if (enabled && missing.length > 0 && process.env.LAB_REQUIRE_DOCKER === '1') {
-  throw new Error(`fixture images missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
-}
-const run = enabled && missing.length === 0;
+const run = await fixtureSuite();
 
 describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a GitLab that never gets ready, a lost password file', () => {
-  const labs: GitlabLab[] = [];
+  const labs: FixtureLab[] = [];
   const log = new OutputLog();
   afterAll(async () => {
     for (const lab of labs) {
       await log.lab(['destroy', '--yes'], { cwd: lab.dir });
-      await purge(lab.name);
+      await lab.purge();
     }
   });
 
   it('lab destroy --yes deletes the runner in GitLab before it removes the containers', async () => {
-    const lab = await gitlabLab('d', { FIXTURE_READY_AFTER_MS: '300' });
+    const lab = await fixtureLab(tempDir, { prefix: 'd', readyAfterMs: 300 });
     labs.push(lab);
     const up = await log.lab(['up', '--pull', 'never', '--timeout', '60s'], { cwd: lab.dir });
     expect(up.exitCode, up.all).toBe(0);
@@ -34,12 +31,12 @@ describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a G
     const firstRemoval = lines.findIndex((l) => l.startsWith('removed container'));
     expect(deleted, destroy.stdout).toBeGreaterThanOrEqual(0);
     expect(firstRemoval).toBeGreaterThan(deleted);
-    expect(await containerState(`${lab.name}-gitlab-1`)).toBeUndefined();
+    expect(await inspectContainer(`${lab.name}-gitlab-1`)).toBeUndefined();
     for (const secret of [runner.token, admin.token, password]) expect(log.leaks(secret), 'a secret was printed').toEqual([]);
   });
 
   it('a GitLab that never becomes ready fails lab up with the timeout, its log lines and exit code 1', async () => {
-    const lab = await gitlabLab('n', { FIXTURE_READY_AFTER_MS: '-1' });
+    const lab = await fixtureLab(tempDir, { prefix: 'n', readyAfterMs: -1 });
     labs.push(lab);
     const up = await log.lab(['up', '--pull', 'never', '--timeout', '5s'], { cwd: lab.dir });
     expect(up.exitCode, up.all).toBe(1);
@@ -52,11 +49,11 @@ describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a G
     // And destroy cleans up a lab whose GitLab never answered.
     const destroy = await log.lab(['destroy', '--yes'], { cwd: lab.dir });
     expect(destroy.exitCode, destroy.all).toBe(0);
-    expect(await containerState(`${lab.name}-gitlab-1`)).toBeUndefined();
+    expect(await inspectContainer(`${lab.name}-gitlab-1`)).toBeUndefined();
   });
 
   it('does not invent a new root password when gitlab.env is lost but GitLab already has its data', async () => {
-    const lab = await gitlabLab('p', { FIXTURE_READY_AFTER_MS: '200' });
+    const lab = await fixtureLab(tempDir, { prefix: 'p', readyAfterMs: 200 });
     labs.push(lab);
     const first = await log.lab(['up', '--pull', 'never', '--skip-runner', '--timeout', '60s'], { cwd: lab.dir });
     expect(first.exitCode, first.all).toBe(0);

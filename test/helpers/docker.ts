@@ -52,3 +52,40 @@ export async function uniqueStack(prefix = 't'): Promise<TestStack> {
 export async function docker(args: string[], options: { reject?: boolean; input?: string } = {}) {
   return execa('docker', args, { reject: options.reject ?? true, ...(options.input === undefined ? {} : { input: options.input }) });
 }
+
+export async function exists(kind: 'container' | 'network' | 'volume', name: string): Promise<boolean> {
+  return (await docker([kind, 'inspect', name], { reject: false })).exitCode === 0;
+}
+
+export interface ContainerFacts {
+  id: string;
+  startedAt: string;
+  running: boolean;
+  labels: Record<string, string>;
+  extraHosts: string[];
+}
+
+/** What `docker container inspect` says about a container; undefined when there is none. */
+export async function inspectContainer(name: string): Promise<ContainerFacts | undefined> {
+  const r = await docker(['container', 'inspect', name], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  const [info] = JSON.parse(r.stdout) as {
+    Id: string;
+    State: { StartedAt: string; Running: boolean };
+    Config: { Labels: Record<string, string> | null };
+    HostConfig: { ExtraHosts: string[] | null };
+  }[];
+  if (!info) return undefined;
+  return { id: info.Id, startedAt: info.State.StartedAt, running: info.State.Running, labels: info.Config.Labels ?? {}, extraHosts: info.HostConfig.ExtraHosts ?? [] };
+}
+
+/** Removes everything carrying the stack's label, whatever state a failed test left behind. */
+export async function purgeStack(name: string): Promise<void> {
+  const list = async (args: string[]) => (await docker([...args, '--filter', `label=dev.lab.stack=${name}`], { reject: false })).stdout.split('\n').filter(Boolean);
+  const ids = await list(['ps', '-aq']);
+  if (ids.length > 0) await docker(['rm', '-f', '-v', ...ids], { reject: false });
+  const nets = await list(['network', 'ls', '-q']);
+  if (nets.length > 0) await docker(['network', 'rm', ...nets], { reject: false });
+  const vols = await list(['volume', 'ls', '-q']);
+  if (vols.length > 0) await docker(['volume', 'rm', '-f', ...vols], { reject: false });
+}
