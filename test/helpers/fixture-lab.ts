@@ -212,6 +212,9 @@ export async function writeBootstrapSecrets(lab: FixtureLab, admin: string, runn
     await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
     await chmod(path, 0o600);
   };
-  await put('admin-token.json', { token: admin, name: 'lab-doctor-test', scopes: ['api', 'create_runner'] });
+  // The shape the bootstrap writes (src/gitlab/admin-token.ts), so lab reads it as its own.
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
+  await put('admin-token.json', { token: admin, name: 'lab-doctor-test', scopes: ['api', 'create_runner'], expiresAt, state: 'active', createdAt: now.toISOString() });
   await put('runner.json', runner);
 }

@@ -1,9 +1,8 @@
 import { GitLabApiError, gitlabApi, type RunnerSummary } from '../../gitlab/api.js';
+import { readAdminToken } from '../../gitlab/admin-token.js';
 import { readRunnerFile } from '../../gitlab/runner-file.js';
 import { secretFiles } from '../../gitlab/secrets.js';
 import { errorMessage } from '../../util/errors.js';
-import { readTextOptional } from '../../util/fs.js';
-import { registerSecret } from '../../util/secrets.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
 import { labClientFor, READINESS_CHECK, transportFailure } from './readiness.js';
 
@@ -17,21 +16,6 @@ async function look<T>(read: () => Promise<T | undefined>): Promise<Read<T>> {
   } catch (err) {
     return { kind: 'bad', why: errorMessage(err) };
   }
-}
-
-/** `.lab/secrets/admin-token.json`: doctor needs its `token` field only. */
-async function readAdminTokenValue(path: string): Promise<{ token: string } | undefined> {
-  const text = await readTextOptional(path);
-  if (text === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error(`${path} is not valid JSON`);
-  }
-  const token = value !== null && typeof value === 'object' ? (value as { token?: unknown }).token : undefined;
-  if (typeof token !== 'string' || token === '') throw new Error(`${path} has no "token" string`);
-  return { token: registerSecret(token) };
 }
 
 function apiFailure(ctx: DoctorContext, id: number, err: GitLabApiError): CheckOutcome {
@@ -52,7 +36,7 @@ export const runnerCheck: DoctorCheck = {
     const { paths } = ctx.model;
     const files = secretFiles(paths);
     const runnerPath = files.runner;
-    const [runner, admin] = await Promise.all([look(() => readRunnerFile(files)), look(() => readAdminTokenValue(files.adminToken))]);
+    const [runner, admin] = await Promise.all([look(() => readRunnerFile(files)), look(() => readAdminToken(files))]);
     if (runner.kind === 'absent') return { status: 'warn', detail: `no runner is registered yet (no ${runnerPath})`, fix: `Run \`${ctx.lab('up')}\` without --skip-runner: it registers and starts the runner.` };
     if (runner.kind === 'bad') return { status: 'fail', detail: runner.why, fix: `Move it away and run \`${ctx.lab('up')}\` to register the runner again.` };
     if (admin.kind !== 'ok') {
