@@ -13,7 +13,8 @@
  * It builds nothing: run `npm run build` first, or `bench/run`, which does.
  * Benchmarks print; they do not assert. Target: lab/mkcert <= 1.0 on both.
  *
- * Env: BENCH_PAIRS (default 7, at least 5), BENCH_KEEP_ENV=1 keeps
+ * Env: BENCH_PAIRS (default 15, at least 5: RSA prime search is heavy-tailed, so fewer pairs give
+ * a jumpy median), BENCH_KEEP_ENV=1 keeps
  * NODE_EXTRA_CA_CERTS (see below).
  */
 import { execa } from 'execa';
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const LAB = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const HOSTS = ['gitlab.test', 'registry.test', 'traefik.test'];
-const PAIRS = Math.max(5, Number(process.env.BENCH_PAIRS ?? 7) || 7);
+const PAIRS = Math.max(5, Number(process.env.BENCH_PAIRS ?? 15) || 15);
 
 // Node reads NODE_EXTRA_CA_CERTS eagerly at start-up (~50 ms for a full system bundle);
 // sandboxes set it, desktops rarely do, and mkcert ignores it. It is dropped for both
