@@ -13,9 +13,8 @@
  * It builds nothing: run `npm run build` first, or `bench/run`, which does.
  * Benchmarks print; they do not assert. Target: lab/mkcert <= 1.0 on both.
  *
- * Env: BENCH_PAIRS (default 15, at least 5: RSA prime search is heavy-tailed, so fewer pairs give
- * a jumpy median), BENCH_KEEP_ENV=1 keeps
- * NODE_EXTRA_CA_CERTS (see below).
+ * Env: BENCH_PAIRS (default 15, at least 5: RSA prime search is heavy-tailed, so fewer
+ * pairs give a jumpy median), BENCH_KEEP_ENV=1 keeps NODE_EXTRA_CA_CERTS (see below).
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
