@@ -1,7 +1,8 @@
 import type { LabModel } from '../config/model.js';
+import { displayPath } from '../config/paths.js';
 import { describeSubtrees, violations } from './constraints.js';
 import { UsageError } from '../util/errors.js';
-import { badCaFile, display } from './errors.js';
+import { badCaFile } from './errors.js';
 import { parseCidrBlock, type IpBlock } from './ip.js';
 import { createAll, replaceAll } from './files.js';
 import { inspectCertificate } from './inspect.js';
@@ -60,11 +61,10 @@ export function assertCovers(ca: LoadedCa, model: LabModel): void {
   if (bad.length === 0) return;
   const permitted = describeSubtrees(constraints.permitted);
   throw badCaFile(
-    `the CA ${display(ca.certPath)} may not vouch for ${bad.join(', ')}: its name constraints permit only ${permitted.join(', ') || 'nothing'}`,
+    `the CA ${displayPath(ca.certPath)} may not vouch for ${bad.join(', ')}: its name constraints permit only ${permitted.join(', ') || 'nothing'}`,
     `Use a CA whose constraints cover "${model.domain}" (--caroot, LAB_CAROOT or certs.caroot), or run \`lab certs --new-ca\` to replace this one (every lab and trust store that uses it must then trust the new CA).`,
   );
 }
-
 
 /**
  * lab.yml is checked for this already (config/model.ts crossCheck); repeating it

@@ -1,4 +1,4 @@
-import { children, parseDer, readTlv, type Der } from './der.js';
+import { children, GENERAL_NAME, parseDer, readTlv, type Der } from './der.js';
 import { blockContains, formatBlock, ipBytes, type IpBlock } from './ip.js';
 
 /**
@@ -17,9 +17,7 @@ export interface Subtrees {
   other: number;
 }
 
-// GeneralName tags, context-specific and implicitly tagged (RFC 5280 appendix A.2).
-const DNS_NAME = 0x82;
-const IP_ADDRESS = 0x87;
+// NameConstraints ::= SEQUENCE { permittedSubtrees [0], excludedSubtrees [1] } (constructed, implicit).
 const PERMITTED = 0xa0;
 const EXCLUDED = 0xa1;
 
@@ -32,8 +30,8 @@ export function decodeNameConstraints(value: Buffer): NameConstraints {
     for (const subtree of children(part)) {
       // GeneralSubtree ::= SEQUENCE { base GeneralName, minimum [0] …, maximum [1] … }
       const base: Der = readTlv(subtree.content, 0);
-      if (base.tag === DNS_NAME) target.dns.push(base.content.toString('latin1'));
-      else if (base.tag === IP_ADDRESS && (base.content.length === 8 || base.content.length === 32)) {
+      if (base.tag === GENERAL_NAME.dNSName) target.dns.push(base.content.toString('latin1'));
+      else if (base.tag === GENERAL_NAME.iPAddress && (base.content.length === 8 || base.content.length === 32)) {
         const half = base.content.length / 2;
         target.ip.push({ address: Buffer.from(base.content.subarray(0, half)), mask: Buffer.from(base.content.subarray(half)) });
       } else target.other++;

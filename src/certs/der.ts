@@ -15,6 +15,12 @@ export const TAG = {
   SEQUENCE: 0x30,
 } as const;
 
+/** The GeneralName forms lab reads: context-specific, implicitly tagged (RFC 5280 appendix A.2). */
+export const GENERAL_NAME = {
+  dNSName: 0x82,
+  iPAddress: 0x87,
+} as const;
+
 export interface Der {
   /** The identifier octet: class, constructed bit and tag number (low-tag form only). */
   tag: number;

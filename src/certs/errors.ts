@@ -1,4 +1,5 @@
-import { relative } from 'node:path';
+import { dirname } from 'node:path';
+import { displayPath } from '../config/paths.js';
 import { errnoCode, fail, LabError } from '../util/errors.js';
 
 /*
@@ -26,11 +27,5 @@ export function badCaFile(message: string, hint: string): LabError {
 export function writeFailure(path: string, err: unknown): LabError {
   if (err instanceof LabError) return err;
   const code = errnoCode(err) ?? String(err);
-  return fail(`cannot write ${display(path)}: ${code}`, `Check that you may write to ${display(path.replace(/\/[^/]*$/, ''))} and that the disk is not full.`);
-}
-
-/** Paths in messages: relative to the working directory when that is shorter. */
-export function display(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel !== '' && !rel.startsWith('..') && rel.length < path.length ? rel : path;
+  return fail(`cannot write ${displayPath(path)}: ${code}`, `Check that you may write to ${displayPath(dirname(path))} and that the disk is not full.`);
 }

@@ -1,9 +1,10 @@
 import { relative, isAbsolute } from 'node:path';
 import type { LabModel } from '../config/model.js';
+import { displayPath } from '../config/paths.js';
 import { writeIfChanged, type WriteResult } from '../util/fs.js';
 import { assertCovers, mintCa } from './ca.js';
 import { describeSubtrees } from './constraints.js';
-import { display, writeFailure } from './errors.js';
+import { writeFailure } from './errors.js';
 import { KeyPool } from './keys.js';
 import { issueLeaf, judgeLeaf } from './leaf.js';
 import { caExists, loadCa, type LoadedCa } from './load.js';
@@ -103,7 +104,7 @@ export async function ensureCerts(model: LabModel, options: CertsOptions = {}): 
   const leaf = verdict.reason === undefined && verdict.current ? verdict.current : await issueLeaf(model, ca, now, keys, keepKey);
 
   if (ca.keyMode & 0o077) {
-    warnings.push(`${display(ca.keyPath)} can be read by other users (mode ${ca.keyMode.toString(8).padStart(4, '0')}); run \`chmod 400 ${display(ca.keyPath)}\``);
+    warnings.push(`${displayPath(ca.keyPath)} can be read by other users (mode ${ca.keyMode.toString(8).padStart(4, '0')}); run \`chmod 400 ${displayPath(ca.keyPath)}\``);
   }
   const caDaysLeft = daysBetween(now, ca.facts.notAfter);
   if (caDaysLeft < RENEW_WITHIN_DAYS) {

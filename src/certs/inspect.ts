@@ -1,5 +1,5 @@
 import { decodeNameConstraints, type NameConstraints } from './constraints.js';
-import { children, decodeOid, decodeTime, expect, parseDer, TAG, type Der } from './der.js';
+import { children, decodeOid, decodeTime, expect, GENERAL_NAME, parseDer, TAG, type Der } from './der.js';
 import { formatIp } from './ip.js';
 
 /** What lab needs to know about an existing certificate, read from its DER. */
@@ -96,8 +96,8 @@ function readExtension(facts: CertFacts, oid: string, critical: boolean, value: 
     }
     case OID.subjectAltName:
       for (const name of children(parseDer(value))) {
-        if (name.tag === 0x82) facts.altNames.push(name.content.toString('latin1'));
-        else if (name.tag === 0x87) facts.altNames.push(formatIp(Buffer.from(name.content)));
+        if (name.tag === GENERAL_NAME.dNSName) facts.altNames.push(name.content.toString('latin1'));
+        else if (name.tag === GENERAL_NAME.iPAddress) facts.altNames.push(formatIp(Buffer.from(name.content)));
       }
       return;
     case OID.nameConstraints:

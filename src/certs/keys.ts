@@ -40,10 +40,6 @@ export class KeyPool {
     this.pending.set(role, key);
   }
 
-  started(role: KeyRole): boolean {
-    return this.pending.has(role);
-  }
-
   /** The started key, or a new one; each key is handed out once. */
   take(role: KeyRole): Promise<KeyPair> {
     this.start(role);

@@ -34,11 +34,20 @@ export interface LeafPaths {
   leafKey: string;
 }
 
+export interface JudgeOptions {
+  caIsNew: boolean;
+  /** The SANs the leaf must carry. */
+  names: string[];
+  now: Date;
+  /** Why the caller forces a reissue (a flag), if it does. */
+  forced: string | undefined;
+}
+
 /**
  * Decides whether the leaf on disk can stay. The leaf is lab's own output, so a
  * damaged one is simply reissued (unlike the CA, which may be the user's).
  */
-export async function judgeLeaf(paths: LeafPaths, ca: LoadedCa, options: { caIsNew: boolean; names: string[]; now: Date; /** Why the caller forces a reissue (a flag), if it does. */ forced: string | undefined }): Promise<LeafVerdict> {
+export async function judgeLeaf(paths: LeafPaths, ca: LoadedCa, options: JudgeOptions): Promise<LeafVerdict> {
   const [certBuf, keyBuf] = await Promise.all([readLeafFile(paths.leafCert), readLeafFile(paths.leafKey)]);
   const certName = basename(paths.leafCert);
   const keyName = basename(paths.leafKey);

@@ -1,8 +1,9 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { displayPath } from '../config/paths.js';
 import { errnoCode, fail } from '../util/errors.js';
-import { badCaFile, display } from './errors.js';
+import { badCaFile } from './errors.js';
 import { inspectCertificate, type CertFacts } from './inspect.js';
 import { keyIdentifier } from './keys.js';
 import { toPem } from './x509.js';
@@ -44,11 +45,11 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
   const [certBuf, keyBuf] = await Promise.all([readCaFile(paths.caCert), readCaFile(paths.caKey)]);
   if (!certBuf && !keyBuf) return undefined;
   if (!certBuf) {
-    throw badCaFile(`${display(paths.caKey)} exists but the CA certificate ${basename(paths.caCert)} next to it is missing`, `Restore ${basename(paths.caCert)}, or ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caKey)} exists but the CA certificate ${basename(paths.caCert)} next to it is missing`, `Restore ${basename(paths.caCert)}, or ${REPLACE}.`);
   }
   if (!keyBuf) {
     throw badCaFile(
-      `${display(paths.caCert)} exists but its key ${basename(paths.caKey)} is missing, so lab cannot sign with this CA`,
+      `${displayPath(paths.caCert)} exists but its key ${basename(paths.caKey)} is missing, so lab cannot sign with this CA`,
       `Restore ${basename(paths.caKey)}, point --caroot at the folder that has both files, or ${REPLACE}.`,
     );
   }
@@ -59,7 +60,7 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
     x509 = new X509Certificate(certBuf);
     facts = inspectCertificate(x509.raw);
   } catch {
-    throw badCaFile(`${display(paths.caCert)} is not a readable PEM certificate`, `Restore it from a backup, or ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caCert)} is not a readable PEM certificate`, `Restore it from a backup, or ${REPLACE}.`);
   }
   let privateKey: KeyObject;
   try {
@@ -68,7 +69,7 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
     // OpenSSL reports a missing passphrase in several ways; the PEM header is the reliable tell.
     const encrypted = errnoCode(err) === 'ERR_MISSING_PASSPHRASE' || /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyBuf.toString('latin1'));
     throw badCaFile(
-      encrypted ? `${display(paths.caKey)} is encrypted; lab needs an unencrypted key` : `${display(paths.caKey)} is not a readable PEM private key`,
+      encrypted ? `${displayPath(paths.caKey)} is encrypted; lab needs an unencrypted key` : `${displayPath(paths.caKey)} is not a readable PEM private key`,
       encrypted ? `Decrypt it (openssl pkey -in ${basename(paths.caKey)} -out …), or ${REPLACE}.` : `Restore it from a backup, or ${REPLACE}.`,
     );
   }
@@ -77,33 +78,33 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
   if (type !== 'rsa') {
     const name = type === 'ec' ? 'an ECDSA' : `a${/^[aeiou]/.test(type ?? '') ? 'n' : ''} ${type ?? 'unknown'}`;
     throw badCaFile(
-      `${display(paths.caCert)} is ${name} CA; lab signs with RSA CAs only (sha256WithRSAEncryption)`,
+      `${displayPath(paths.caCert)} is ${name} CA; lab signs with RSA CAs only (sha256WithRSAEncryption)`,
       `Use an RSA CA (mkcert makes RSA CAs), or ${REPLACE}.`,
     );
   }
   if (!x509.checkPrivateKey(privateKey)) {
-    throw badCaFile(`${display(paths.caKey)} is not the key of ${display(paths.caCert)}`, `Put the matching key next to the certificate, or ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caKey)} is not the key of ${displayPath(paths.caCert)}`, `Put the matching key next to the certificate, or ${REPLACE}.`);
   }
   if (!x509.ca || !facts.basicConstraints?.ca) {
-    throw badCaFile(`${display(paths.caCert)} is not a CA certificate (basicConstraints CA:TRUE is missing)`, `Point --caroot at a real CA, or ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caCert)} is not a CA certificate (basicConstraints CA:TRUE is missing)`, `Point --caroot at a real CA, or ${REPLACE}.`);
   }
   if (facts.keyUsage && !facts.keyUsage.bits.includes('keyCertSign')) {
-    throw badCaFile(`${display(paths.caCert)} may not sign certificates (its keyUsage lacks keyCertSign)`, `Point --caroot at a real CA, or ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caCert)} may not sign certificates (its keyUsage lacks keyCertSign)`, `Point --caroot at a real CA, or ${REPLACE}.`);
   }
   if (!x509.checkIssued(x509) || !x509.verify(x509.publicKey)) {
-    throw badCaFile(`${display(paths.caCert)} is not a self-signed root CA`, `lab needs the root itself, as trust stores do; point --caroot at it, or ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caCert)} is not a self-signed root CA`, `lab needs the root itself, as trust stores do; point --caroot at it, or ${REPLACE}.`);
   }
   if (facts.unknownCritical.length > 0) {
     throw badCaFile(
-      `${display(paths.caCert)} has critical extensions lab does not know (${facts.unknownCritical.join(', ')}); verifiers would reject its certificates`,
+      `${displayPath(paths.caCert)} has critical extensions lab does not know (${facts.unknownCritical.join(', ')}); verifiers would reject its certificates`,
       `Use another CA, or ${REPLACE}.`,
     );
   }
   if (facts.notAfter.getTime() <= now.getTime()) {
-    throw badCaFile(`${display(paths.caCert)} expired on ${facts.notAfter.toISOString()}`, `An expired CA cannot vouch for anything; ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caCert)} expired on ${facts.notAfter.toISOString()}`, `An expired CA cannot vouch for anything; ${REPLACE}.`);
   }
   if (facts.notBefore.getTime() > now.getTime()) {
-    throw badCaFile(`${display(paths.caCert)} is not valid before ${facts.notBefore.toISOString()}`, `Check the system clock, or ${REPLACE}.`);
+    throw badCaFile(`${displayPath(paths.caCert)} is not valid before ${facts.notBefore.toISOString()}`, `Check the system clock, or ${REPLACE}.`);
   }
 
   const keyMode = (await stat(paths.caKey)).mode & 0o777;
@@ -126,9 +127,9 @@ async function readCaFile(path: string): Promise<Buffer | undefined> {
     const code = errnoCode(err);
     if (code === 'ENOENT') return undefined;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw badCaFile(`cannot read ${display(path)}: permission denied`, 'Run lab as the user who owns the CA, or fix the file owner and mode (the key should be 0400 for its owner).');
+      throw badCaFile(`cannot read ${displayPath(path)}: permission denied`, 'Run lab as the user who owns the CA, or fix the file owner and mode (the key should be 0400 for its owner).');
     }
-    if (code === 'EISDIR') throw badCaFile(`${display(path)} is a folder, not a file`, `Move it away, or point --caroot at a CA folder.`);
-    throw fail(`cannot read ${display(path)}: ${code ?? String(err)}`, 'Check the disk and the file system.');
+    if (code === 'EISDIR') throw badCaFile(`${displayPath(path)} is a folder, not a file`, `Move it away, or point --caroot at a CA folder.`);
+    throw fail(`cannot read ${displayPath(path)}: ${code ?? String(err)}`, 'Check the disk and the file system.');
   }
 }

@@ -62,9 +62,11 @@ function der(asn1: Asn1) {
       date.getUTCFullYear() < 2050
         ? asn1.create(UNIVERSAL, T.UTCTIME, false, asn1.dateToUtcTime(date))
         : asn1.create(UNIVERSAL, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date)),
-    explicit: (tag: number, item: Node) => asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, true, [item]),
-    /** A constructed context tag around several items (an IMPLICIT SEQUENCE OF). */
-    explicitList: (tag: number, items: Node[]) => asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, true, items),
+    /**
+     * A constructed context tag: around one item it is an EXPLICIT tag; around the
+     * items of a SEQUENCE OF it is that sequence IMPLICITLY tagged.
+     */
+    context: (tag: number, items: Node[]) => asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, true, items),
     implicit: (tag: number, bytes: Buffer) => asn1.create(CONTEXT_SPECIFIC, tag as forgeNs.asn1.Type, false, bin(bytes)),
     parse: (bytes: Buffer) => asn1.fromDer(bin(bytes)),
     encode: (node: Node) => Buffer.from(asn1.toDer(node).getBytes(), 'binary'),
@@ -80,7 +82,7 @@ export async function buildCertificate(template: CertTemplate, publicKey: KeyObj
   // UTF8String throughout: "user@host" is not a valid PrintableString.
   const subject = d.seq(template.subject.map((a) => d.set([d.seq([d.oid(OID[a.shortName]), d.utf8(a.value)])])));
   const tbs = d.seq([
-    d.explicit(0, d.int(Buffer.from([2]))), // version v3
+    d.context(0, [d.int(Buffer.from([2]))]), // version [0] EXPLICIT: v3
     d.int(template.serial),
     algorithm,
     // The issuer must equal the CA's subject exactly; re-encoding it from parsed
@@ -89,7 +91,7 @@ export async function buildCertificate(template: CertTemplate, publicKey: KeyObj
     d.seq([d.time(template.notBefore), d.time(template.notAfter)]),
     subject,
     d.parse(publicKey.export({ type: 'spki', format: 'der' })),
-    d.explicit(3, d.seq(template.extensions.map((e) => extension(d, e)))),
+    d.context(3, [d.seq(template.extensions.map((e) => extension(d, e)))]), // extensions [3] EXPLICIT
   ]);
   const tbsDer = d.encode(tbs);
   // RSA keys sign with PKCS#1 v1.5 by default, which is what sha256WithRSAEncryption names.
@@ -153,7 +155,7 @@ function nameConstraintsValue(d: Der, dns: string[], cidrs: string[]): Node {
     }),
   ];
   // permittedSubtrees [0] IMPLICIT GeneralSubtrees: a constructed context tag.
-  return d.seq([d.explicitList(0, subtrees)]);
+  return d.seq([d.context(0, subtrees)]);
 }
 
 export function toPem(der: Buffer): string {

@@ -4,6 +4,7 @@
 // only when that command runs.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { DEFAULTS } from '../config/defaults.js';
 import { LabError, errorMessage } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { createOutput, type Output } from './output.js';
@@ -38,7 +39,7 @@ export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => 
   program
     .command('init')
     .description('write a commented lab.yml that shows every field with its default')
-    .option('--domain <tld>', 'the domain of the lab hosts', 'test')
+    .option('--domain <tld>', 'the domain of the lab hosts', DEFAULTS.domain)
     .option('--force', 'overwrite an existing lab.yml')
     .action(run(() => import('./commands/init.js')));
 

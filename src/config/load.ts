@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
 import * as v from 'valibot';
 import { LabError, errnoCode } from '../util/errors.js';
 import { buildModel, type LabModel } from './model.js';
-import { CONFIG_FILE, labPaths } from './paths.js';
+import { displayPath, labPaths } from './paths.js';
 import { labConfigSchema, type LabConfig } from './schema.js';
 
 export interface LoadedLab {
@@ -27,17 +26,12 @@ export async function loadLab(options: LoadOptions): Promise<LoadedLab> {
   } catch (err) {
     const code = errnoCode(err);
     if (code !== 'ENOENT') {
-      throw new LabError(`cannot read ${file}: ${code ?? String(err)}`, { exitCode: 2, hint: 'Check the file permissions.' });
+      throw new LabError(`cannot read ${displayPath(file)}: ${code ?? String(err)}`, { exitCode: 2, hint: 'Check the file permissions.' });
     }
   }
   // Without lab.yml the defaults hold, and the YAML parser is not even loaded.
-  const config = text === undefined ? defaultConfig() : (await import('./parse.js')).parseConfig(text, displayName(file, options.dir));
+  const config = text === undefined ? defaultConfig() : (await import('./parse.js')).parseConfig(text, displayPath(file));
   return { config, model: buildModel(config, options), configFile: text === undefined ? undefined : file };
-}
-
-function displayName(file: string, dir: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') || rel === '' ? (dir === '.' ? CONFIG_FILE : file) : rel;
 }
 
 /** Every field at its default: what an empty lab.yml means. */

@@ -83,12 +83,17 @@ export function proxiedHosts(hosts: LabHosts): string[] {
  * the lab network on the same port it publishes, so one URL works on the host and in jobs.
  */
 export function publicUrl(model: Pick<LabModel, 'ports'>, host: string): string {
-  return `https://${host}${model.ports.https === 443 ? '' : `:${model.ports.https}`}`;
+  return `https://${httpsAuthority(model, host)}`;
 }
 
 /** `registry.<domain>[:port]`: the registry as image names and Docker's certs.d spell it. */
 export function registryAddress(model: Pick<LabModel, 'ports' | 'hosts'>): string {
-  return `${model.hosts.registry}${model.ports.https === 443 ? '' : `:${model.ports.https}`}`;
+  return httpsAuthority(model, model.hosts.registry);
+}
+
+/** `host[:port]` of the HTTPS entry point; the port is left out when it is the default one. */
+function httpsAuthority(model: Pick<LabModel, 'ports'>, host: string): string {
+  return model.ports.https === 443 ? host : `${host}:${model.ports.https}`;
 }
 
 /** Traefik's own entry point for ping and the API; never published, so no lab port may use it. */
@@ -98,7 +103,8 @@ export function isUnder(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
 }
 
-function defaultProxyIp(subnet: string): string {
+/** The proxy's address unless lab.yml sets one: the last usable address of the subnet. */
+export function defaultProxyIp(subnet: string): string {
   const cidr = parseCidr(subnet);
   // Validated earlier; the fallback only keeps the types honest.
   return cidr ? formatIpv4(broadcast(cidr) - 1) : '';

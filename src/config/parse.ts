@@ -45,7 +45,7 @@ export function parseConfig(text: string, file: string = CONFIG_FILE): LabConfig
         file,
         ...(e.linePos?.[0] ? { line: e.linePos[0].line, col: e.linePos[0].col } : {}),
         field: '',
-        message: `YAML syntax error: ${firstLine(e.message)}`,
+        message: `YAML syntax error: ${yamlMessage(e.message)}`,
         suggestion: 'Fix the YAML syntax; indentation must use spaces, and a key needs a ": " after it.',
       })),
     );
@@ -135,8 +135,8 @@ function dotted(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
-function firstLine(s: string): string {
-  // prettyErrors appends the position, which the problem already carries.
+/** The YAML error's first line, without the position that prettyErrors appends (the problem carries it). */
+function yamlMessage(s: string): string {
   return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
 }
 

@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Where everything of one lab lives, relative to its folder (`--dir`). */
 export interface LabPaths {
@@ -59,4 +59,10 @@ export function labPaths(dir: string, caroot?: string): LabPaths {
     runnerDir: join(stateDir, 'runner'),
     runnerConfig: join(stateDir, 'runner', 'config.toml'),
   };
+}
+
+/** A path as messages show it: relative to the working directory when it lies below it, else as given. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) ? path : rel;
 }

@@ -104,16 +104,9 @@ export function allowedKeys(path: readonly PropertyKey[]): string[] {
   return Object.keys(objectEntries(schema) ?? {});
 }
 
+/** The entries of an object schema, looking through the optional/nullish wrappers around it. */
 function objectEntries(schema: v.GenericSchema): Record<string, v.GenericSchema> | undefined {
-  let current: v.GenericSchema = schema;
-  // Unwrap optional/nullish wrappers until we reach the object itself.
-  for (let i = 0; i < 4; i++) {
-    if ('entries' in current) return current.entries as Record<string, v.GenericSchema>;
-    if ('wrapped' in current) {
-      current = current.wrapped as v.GenericSchema;
-      continue;
-    }
-    return undefined;
-  }
+  if ('entries' in schema) return schema.entries as Record<string, v.GenericSchema>;
+  if ('wrapped' in schema) return objectEntries(schema.wrapped as v.GenericSchema);
   return undefined;
 }

@@ -1,5 +1,5 @@
 import { DEFAULTS, PINNED_IMAGES } from './defaults.js';
-import { broadcast, formatIpv4, parseCidr } from './net.js';
+import { defaultProxyIp } from './model.js';
 
 /**
  * The commented lab.yml that `lab init` writes. Every field appears with its
@@ -12,8 +12,7 @@ import { broadcast, formatIpv4, parseCidr } from './net.js';
  * So the file parses to exactly the defaults, and editing `domain` alone just works.
  */
 export function configTemplate(domain: string = DEFAULTS.domain): string {
-  const cidr = parseCidr(DEFAULTS.subnet);
-  const proxyIp = cidr ? formatIpv4(broadcast(cidr) - 1) : '';
+  const proxyIp = defaultProxyIp(DEFAULTS.subnet);
   return `# lab.yml: the whole desired state of this lab. Every field is optional;
 # the values below are the defaults. Commented-out fields follow other fields
 # (shown: their current default); uncomment one to pin it.

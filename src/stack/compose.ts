@@ -13,12 +13,13 @@ import { generatedHeader, quoted, toYaml } from './yaml.js';
  * https://docs.docker.com/reference/compose-file/
  */
 export function composeFile(model: LabModel, spec: ServiceSpec): string {
+  const volumes = volumesOf(spec);
   const doc = {
     name: model.name,
     services: { [spec.service]: composeService(spec) },
     networks: { [spec.network.name]: { name: spec.network.name, external: true } },
     // lab creates the network and the volumes itself (and keeps them on `lab down`).
-    ...(volumesOf(spec).length > 0 ? { volumes: Object.fromEntries(volumesOf(spec).map((v) => [v, { name: v, external: true }])) } : {}),
+    ...(volumes.length > 0 ? { volumes: Object.fromEntries(volumes.map((v) => [v, { name: v, external: true }])) } : {}),
   };
   const header = generatedHeader([
     `The ${spec.service} service of the lab "${model.name}". To run the stack with compose instead of lab:`,

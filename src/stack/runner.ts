@@ -66,9 +66,12 @@ function jobVolumes(model: LabModel): string[] {
     // For images that trust what lies in this folder after `update-ca-certificates`.
     `${ca}:/usr/local/share/ca-certificates/lab-ca.crt:ro`,
   ];
-  if (model.runner.docker === 'socket') volumes.push(`${CONTAINER_PATHS.dockerSocket}:${CONTAINER_PATHS.dockerSocket}`);
-  // The docker:dind service writes its client certificates here for the job to use.
-  // https://docs.gitlab.com/ci/docker/using_docker_build/#docker-in-docker-with-tls-enabled-in-the-docker-executor
-  else volumes.push('/certs/client');
+  if (model.runner.docker === 'socket') {
+    volumes.push(`${CONTAINER_PATHS.dockerSocket}:${CONTAINER_PATHS.dockerSocket}`);
+  } else {
+    // The docker:dind service writes its client certificates here for the job to use.
+    // https://docs.gitlab.com/ci/docker/using_docker_build/#docker-in-docker-with-tls-enabled-in-the-docker-executor
+    volumes.push('/certs/client');
+  }
   return volumes;
 }

@@ -93,8 +93,8 @@ export function traefikDynamic(model: LabModel): string {
       ),
     },
     tls: {
-      certificates: [{ ...certificate }],
-      stores: { default: { defaultCertificate: { ...certificate } } },
+      certificates: [certificate],
+      stores: { default: { defaultCertificate: certificate } },
       options: { default: { minVersion: 'VersionTLS12' } },
     },
   };

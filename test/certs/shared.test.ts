@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { certFiles, certText, expectExit, fingerprintOf, handshake, labCerts, opensslCa, snapshot, verify, writeLabYml } from './support.js';
 
@@ -78,6 +79,31 @@ describe('sharing one CA across labs', () => {
     expectExit(await labCerts(c), 0);
     expect(await fingerprintOf(tlsCa)).toBe(await fingerprintOf(join(shared, 'rootCA.pem')));
     expect((await verify(join(shared, 'rootCA.pem'), certFiles(c).leafCert)).ok).toBe(true);
+  });
+
+  // `lab trust --dry-run` reads the CA that `lab certs` made without changing anything: it
+  // shows whether both commands mean the same folder. A domain of its own keeps its planned
+  // trust-store paths clear of other tests'.
+  it('reads LAB_CAROOT the same way in lab certs and the commands that use its CA', async () => {
+    const f = join(root, 'f');
+    await writeLabYml(f, 'name: phi\ndomain: phi.test\n');
+    // Relative to where the user stands (root), not to the lab folder.
+    const relative = { LAB_CAROOT: 'phi-ca' };
+    expectExit(await runLab(['--dir', f, 'certs'], { cwd: root, env: relative }), 0);
+    expect(existsSync(join(root, 'phi-ca', 'rootCA.pem'))).toBe(true);
+    const trustRelative = await runLab(['--dir', f, 'trust', '--dry-run'], { cwd: root, env: relative });
+    expect(trustRelative.all).not.toContain('no lab CA');
+    expectExit(trustRelative, 0);
+
+    // An empty LAB_CAROOT counts as unset: the lab's own certs/ca, for every command.
+    const g = join(root, 'g');
+    await writeLabYml(g, 'name: chi\ndomain: chi.test\n');
+    const empty = { LAB_CAROOT: '' };
+    expectExit(await runLab(['--dir', g, 'certs'], { cwd: g, env: empty }), 0);
+    expect(existsSync(join(g, 'certs', 'ca', 'rootCA.pem'))).toBe(true);
+    const trustEmpty = await runLab(['--dir', g, 'trust', '--dry-run'], { cwd: g, env: empty });
+    expect(trustEmpty.all).not.toContain('no lab CA');
+    expectExit(trustEmpty, 0);
   });
 
   it('refuses a shared CA whose name constraints do not cover this lab, and changes nothing', async () => {

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { CertsReport } from '../../certs/index.js';
 import { KeyPool } from '../../certs/keys.js';
-import { labPaths } from '../../config/paths.js';
+import { displayPath, labPaths } from '../../config/paths.js';
 import type { CliContext } from '../context.js';
+import { carootOf, loadLabFor } from '../lab.js';
 
 export interface CertsCommandOptions {
   newCa?: boolean;
@@ -18,16 +18,12 @@ export interface CertsCommandOptions {
  * Exit codes follow the rule written down in src/certs/errors.ts.
  */
 export default async function certs(options: CertsCommandOptions, ctx: CliContext): Promise<number> {
-  // A path given on the command line or in the environment means "relative to where
-  // I am", like mkcert's CAROOT; certs.caroot in lab.yml is relative to the lab folder.
-  const given = options.caroot ?? (ctx.env.LAB_CAROOT || undefined);
-  const caroot = given === undefined ? undefined : resolve(given);
+  const caroot = carootOf(ctx.env, options.caroot);
   const keys = new KeyPool();
   prefetchKeys(keys, ctx.dir, caroot, options);
 
   // Imported only now, so that valibot, yaml and the rest load while the key generates.
-  const [{ loadLab }, { ensureCerts }] = await Promise.all([import('../../config/load.js'), import('../../certs/index.js')]);
-  const { model } = await loadLab({ dir: ctx.dir, caroot });
+  const [{ model }, { ensureCerts }] = await Promise.all([loadLabFor(ctx, caroot), import('../../certs/index.js')]);
   const report = await ensureCerts(model, { newCa: options.newCa === true, renew: options.renew === true, newKey: options.newKey === true, keys });
 
   if (options.json) ctx.out.json(toJson(report));
@@ -43,8 +39,8 @@ export default async function certs(options: CertsCommandOptions, ctx: CliContex
  * When the CA is missing (or --new-ca), only the CA key starts here: ensureCerts
  * starts the leaf key once this thread is done loading, so that on two cores the
  * long CA keygen never shares a core. Otherwise --new-key or a missing leaf starts
- * the leaf key (a reissue keeps the key it has). The CA folder is unknown here when lab.yml sets certs.caroot; then
- * nothing is guessed about the CA.
+ * the leaf key (a reissue keeps the key it has). The CA folder is unknown here when
+ * lab.yml sets certs.caroot; then nothing is guessed about the CA.
  */
 function prefetchKeys(keys: KeyPool, dir: string, caroot: string | undefined, options: CertsCommandOptions): void {
   const paths = labPaths(dir, caroot);
@@ -73,21 +69,16 @@ function printReport(report: CertsReport, ctx: CliContext): void {
   const verb = (action: string) => (action === 'reused' ? s.dim(action) : s.green(action));
 
   const caWhy = ca.reason ? ` (${ca.reason})` : ca.shared ? ' (shared)' : '';
-  out.result(`CA    ${verb(ca.action)} ${shortPath(ca.certPath)}${caWhy}`);
+  out.result(`CA    ${verb(ca.action)} ${displayPath(ca.certPath)}${caWhy}`);
   out.result(`      SHA-256 ${ca.fingerprint256}`);
   out.result(`      ${ca.subject}; valid until ${date(ca.notAfter)}`);
   out.result(`      may vouch for: ${ca.permitted ? ca.permitted.join(', ') : s.yellow('any name (no name constraints, e.g. an mkcert CA)')}`);
   const leafWhy = leaf.reason ? ` (${leaf.reason})` : '';
-  out.result(`leaf  ${verb(leaf.action)} ${shortPath(leaf.certPath)}${leafWhy}`);
+  out.result(`leaf  ${verb(leaf.action)} ${displayPath(leaf.certPath)}${leafWhy}`);
   out.result(`      SANs: ${leaf.names.join(', ')}`);
   out.result(`      expires ${date(leaf.notAfter)} (in ${days(leaf.notAfter)} days)`);
-  if (report.tlsCa.action !== 'unchanged') out.info(`      ${report.tlsCa.action} ${shortPath(report.tlsCa.path)} (the CA copy for containers)`);
+  if (report.tlsCa.action !== 'unchanged') out.info(`      ${report.tlsCa.action} ${displayPath(report.tlsCa.path)} (the CA copy for containers)`);
   if (ca.action !== 'reused') out.info(`Trust the new CA with \`lab trust\`.`);
-}
-
-function shortPath(path: string): string {
-  const here = resolve('.');
-  return path.startsWith(`${here}/`) ? path.slice(here.length + 1) : path;
 }
 
 function toJson(report: CertsReport): unknown {

@@ -1,5 +1,5 @@
-import { loadLab } from '../../config/load.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface CredentialsOptions {
   token?: boolean;
@@ -12,7 +12,7 @@ export interface CredentialsOptions {
  * masks them).
  */
 export default async function credentials(options: CredentialsOptions, ctx: CliContext): Promise<void> {
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { model } = await loadLabFor(ctx);
   const { readCredentials } = await import('../../gitlab/credentials.js');
   const c = await readCredentials(model, { token: options.token === true });
   if (options.json) {

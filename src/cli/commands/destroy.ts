@@ -1,5 +1,5 @@
-import { loadLab } from '../../config/load.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface DestroyOptions {
   yes?: boolean;
@@ -7,7 +7,7 @@ export interface DestroyOptions {
 }
 
 export default async function destroy(options: DestroyOptions, ctx: CliContext): Promise<number> {
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { model } = await loadLabFor(ctx);
   const { destroyStack } = await import('../../engine/destroy.js');
   return destroyStack(model, ctx, { yes: options.yes === true, purgeCerts: options.purgeCerts === true });
 }

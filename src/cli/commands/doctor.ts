@@ -1,5 +1,5 @@
-import { loadLab } from '../../config/load.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -9,7 +9,7 @@ export interface DoctorOptions {
 const EXIT_GRACE_MS = 1500;
 
 export default async function doctor(options: DoctorOptions, ctx: CliContext): Promise<number> {
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { model } = await loadLabFor(ctx);
   const [{ runDoctor }, { formatReport }] = await Promise.all([import('../../doctor/index.js'), import('../../doctor/format.js')]);
   const report = await runDoctor(model, { dir: ctx.dir, env: ctx.env });
   if (options.json) {

@@ -1,6 +1,5 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadLab } from '../../config/load.js';
 import { resolveEndpoint } from '../../engine/endpoint.js';
 import { planHosts, systemHostsFile, type HostsTarget } from '../../host/hosts.js';
 import { HostsFileError } from '../../host/hostsfile.js';
@@ -8,6 +7,7 @@ import { applyHostsBlock, HostsAccessError } from '../../host/hostsio.js';
 import { shellQuote } from '../../host/privilege.js';
 import { fail, UsageError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface HostsOptions {
   write?: boolean;
@@ -18,7 +18,7 @@ export interface HostsOptions {
 
 export default async function hosts(options: HostsOptions, ctx: CliContext): Promise<void> {
   if (options.write && options.remove) throw new UsageError('--write and --remove exclude each other', 'Pass one of them, or neither to print the lines.');
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT });
+  const { model } = await loadLabFor(ctx);
   const file = options.file ?? systemHostsFile(process.platform, ctx.env);
   const out = ctx.out;
 

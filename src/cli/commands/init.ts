@@ -1,6 +1,5 @@
-import { relative } from 'node:path';
 import { parseConfig } from '../../config/parse.js';
-import { labPaths } from '../../config/paths.js';
+import { displayPath, labPaths } from '../../config/paths.js';
 import { configTemplate } from '../../config/template.js';
 import { UsageError } from '../../util/errors.js';
 import { readOptional, writeIfChanged } from '../../util/fs.js';
@@ -33,10 +32,4 @@ export default async function init(options: InitOptions, ctx: CliContext): Promi
   const result = await writeIfChanged(file, text);
   ctx.out.result(`${result === 'unchanged' ? 'unchanged' : existing === undefined ? 'created' : 'overwrote'} ${shown}`);
   ctx.out.info('Every field is optional and shows its default; edit it, then run `lab up` (or `lab render` for the files only).');
-}
-
-/** Relative to where the user stands, unless that means climbing out of it. */
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel === '' || rel.startsWith('..') ? file : rel;
 }

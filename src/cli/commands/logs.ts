@@ -1,7 +1,7 @@
-import { loadLab } from '../../config/load.js';
 import { SERVICE_NAMES, type ServiceName } from '../../stack/spec.js';
 import { UsageError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface LogsOptions {
   /** The `<service>` argument; main.ts merges positional arguments into the options by name. */
@@ -22,7 +22,7 @@ export default async function logs(options: LogsOptions, ctx: CliContext): Promi
     throw new UsageError(`unknown service "${service}"`, `The services are ${SERVICE_NAMES.join(', ')}.`);
   }
   const tail = parseTail(options.tail);
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { model } = await loadLabFor(ctx);
   const { serviceLogs } = await import('../../engine/lifecycle.js');
   await serviceLogs(model, ctx, service as ServiceName, { follow: options.follow === true, tail });
 }

@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
-import { loadLab } from '../../config/load.js';
 import { renderFiles, writeRendered } from '../../stack/render.js';
 import { loadRenderInputs } from '../../stack/inputs.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface RenderOptions {
   json?: boolean;
@@ -11,7 +11,7 @@ export interface RenderOptions {
 /** `lab render`: lab.yml in, compose/Traefik/runner files out; unchanged files are left alone. */
 export default async function render(options: RenderOptions, ctx: CliContext): Promise<void> {
   // Invalid config throws here (exit 2), before anything is written.
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT });
+  const { model } = await loadLabFor(ctx);
   const written = await writeRendered(renderFiles(model, await loadRenderInputs(model)));
   const files = written.map((w) => ({ path: relative(model.paths.dir, w.path), result: w.result }));
   if (options.json) {

@@ -1,12 +1,12 @@
-import { loadLab } from '../../config/load.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface StatusOptions {
   json?: boolean;
 }
 
 export default async function status(options: StatusOptions, ctx: CliContext): Promise<void> {
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { model } = await loadLabFor(ctx);
   const { stackStatus, formatStatus } = await import('../../engine/status.js');
   const report = await stackStatus(model, ctx.env);
   if (options.json) ctx.out.json(report);

@@ -1,4 +1,3 @@
-import { loadLab } from '../../config/load.js';
 import type { LabModel } from '../../config/model.js';
 import { describeStep, runSteps, type Privilege, type Step } from '../../host/privilege.js';
 import { checkTrust } from '../../host/trust/check.js';
@@ -8,6 +7,7 @@ import { TRUST_STORES, type InstallPlan, type TrustCheck } from '../../host/trus
 import { UsageError } from '../../util/errors.js';
 import type { Output } from '../output.js';
 import type { CliContext } from '../context.js';
+import { loadLabFor } from '../lab.js';
 
 export interface TrustOptions {
   system?: boolean;
@@ -21,7 +21,7 @@ export interface TrustOptions {
 
 export default async function trust(options: TrustOptions, ctx: CliContext): Promise<number> {
   if (options.check && options.uninstall) throw new UsageError('--check and --uninstall exclude each other', 'Run `lab trust --uninstall`, then `lab trust --check` if you want proof.');
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT });
+  const { model } = await loadLabFor(ctx);
   const explicit = TRUST_STORES.filter((s) => options[s] === true);
   if (options.check) return check(model, explicit, ctx);
   if (options.uninstall) return uninstall(model, explicit, options.dryRun === true, ctx);

@@ -1,7 +1,7 @@
-import { loadLab } from '../../config/load.js';
 import type { PullPolicy } from '../../engine/plan.js';
 import type { CliContext } from '../context.js';
 import { parseDuration } from '../duration.js';
+import { loadLabFor } from '../lab.js';
 
 export interface UpCommandOptions {
   dryRun?: boolean;
@@ -12,7 +12,7 @@ export interface UpCommandOptions {
 
 export default async function up(options: UpCommandOptions, ctx: CliContext): Promise<void> {
   const timeoutMs = parseDuration(options.timeout, '--timeout');
-  const { model } = await loadLab({ dir: ctx.dir, caroot: ctx.env.LAB_CAROOT || undefined });
+  const { model } = await loadLabFor(ctx);
   // The engine code (dockerode, listr2) loads only now, never for `lab --version`.
   const { upStack } = await import('../../engine/up.js');
   await upStack(model, { out: ctx.out, env: ctx.env }, { dryRun: options.dryRun === true, pull: options.pull, timeoutMs, skipRunner: options.skipRunner === true });
