@@ -1,28 +1,16 @@
 import type Dockerode from 'dockerode';
 import type { LabModel } from '../config/model.js';
 import { cidrContains, parseCidr } from '../config/net.js';
+import type { ServiceSpec } from '../stack/spec.js';
 import { LabError, errorMessage } from '../util/errors.js';
-import { containerCreateOptions, createError, firstLine, readEnvFiles } from './create.js';
+import { containerCreateOptions, createError, readEnvFiles } from './create.js';
 import type { Engine } from './connect.js';
+import { firstLine, statusOf, tolerate } from './errors.js';
 import { containerLabels, LAB_LABELS, stackLabels } from './labels.js';
 import type { ObservedState } from './observe.js';
 import type { ContainerAction, DesiredNetwork, DesiredService, Plan } from './plan.js';
 import { boundPortFromError, findPortHolders, portTakenError } from './ports.js';
 import { stackContainers } from './observe.js';
-
-/** The engine's answers carry an HTTP status; 304 "already stopped" and 404 "gone" are fine here. */
-function statusOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown }).statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-async function tolerate(statuses: number[], work: () => Promise<unknown>): Promise<void> {
-  try {
-    await work();
-  } catch (err) {
-    if (!statuses.includes(statusOf(err) ?? 0)) throw err;
-  }
-}
 
 /**
  * Stops gracefully (the image's stop timeout), then removes. Named volumes (GitLab's data)
@@ -30,19 +18,13 @@ async function tolerate(statuses: number[], work: () => Promise<unknown>): Promi
  * this container, which would otherwise pile up with every recreate.
  */
 export async function removeContainer(docker: Dockerode, id: string): Promise<void> {
-  const c = docker.getContainer(id);
-  await tolerate([304, 404], () => c.stop());
-  await tolerate([404], () => c.remove({ v: true }));
+  await stopContainer(docker, id);
+  await tolerate([404], () => docker.getContainer(id).remove({ v: true }));
 }
 
-export async function stopContainer(docker: Dockerode, id: string): Promise<boolean> {
-  try {
-    await docker.getContainer(id).stop();
-    return true;
-  } catch (err) {
-    if (statusOf(err) === 304 || statusOf(err) === 404) return false;
-    throw err;
-  }
+/** A container that is already stopped (304) or gone (404) counts as stopped. */
+export async function stopContainer(docker: Dockerode, id: string): Promise<void> {
+  await tolerate([304, 404], () => docker.getContainer(id).stop());
 }
 
 /** Names the network whose subnet overlaps ours, for the error message. */
@@ -106,7 +88,7 @@ export async function preflightPorts(engine: Engine, model: LabModel, plan: Plan
   if (holders.length > 0) throw portTakenError(model, holders);
 }
 
-async function startContainer(engine: Engine, model: LabModel, id: string, name: string): Promise<void> {
+async function startContainer(engine: Engine, model: LabModel, id: string, spec: ServiceSpec): Promise<void> {
   try {
     await engine.docker.getContainer(id).start();
   } catch (err) {
@@ -117,7 +99,7 @@ async function startContainer(engine: Engine, model: LabModel, id: string, name:
       const holders = await findPortHolders(engine.docker, engine.endpoint, [port], new Set([id])).catch(() => []);
       throw portTakenError(model, holders.length > 0 ? holders : [{ port, holder: 'another program' }], err);
     }
-    throw new LabError(`cannot start ${name}: ${firstLine(message)}`, { hint: `See \`lab logs ${name.replace(`${model.name}-`, '').replace(/-1$/, '')}\` and \`lab doctor\`.`, cause: err });
+    throw new LabError(`cannot start ${spec.containerName}: ${firstLine(message)}`, { hint: `See \`lab logs ${spec.service}\` and \`lab doctor\`.`, cause: err });
   }
 }
 
@@ -134,7 +116,7 @@ export async function convergeService(engine: Engine, model: LabModel, desired: 
   if (action.kind === 'keep') return { id: action.id, did: 'up to date' };
   if (action.kind === 'start') {
     report('starting');
-    await startContainer(engine, model, action.id, spec.containerName);
+    await startContainer(engine, model, action.id, spec);
     return { id: action.id, did: 'started' };
   }
   if (action.kind === 'recreate') {
@@ -154,6 +136,6 @@ export async function convergeService(engine: Engine, model: LabModel, desired: 
     throw createError(spec, err, !engine.endpoint.local);
   }
   report('starting');
-  await startContainer(engine, model, id, spec.containerName);
+  await startContainer(engine, model, id, spec);
   return { id, did: action.kind === 'recreate' ? `recreated (${action.reason})` : 'created' };
 }

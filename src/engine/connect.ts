@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type Dockerode from 'dockerode';
 import { LabError, errnoCode, errorMessage } from '../util/errors.js';
 import { resolveEndpoint, socketPathOf, type EngineEndpoint } from './endpoint.js';
+import { firstLine, statusOf } from './errors.js';
 
 /** A connected engine: the dockerode client and where it points. */
 export interface Engine {
@@ -121,10 +122,9 @@ export function unreachable(endpoint: EngineEndpoint, err: unknown, timeoutMs: n
       cause: err,
     });
   }
-  const status = (err as { statusCode?: unknown }).statusCode;
-  if (typeof status === 'number') {
+  const status = statusOf(err);
+  if (status !== undefined) {
     return new LabError(`something answers at ${at}, but not like a Docker engine (HTTP ${status} on /_ping)`, { hint, cause: err });
   }
-  const first = (errorMessage(err).split('\n')[0] ?? '').trim();
-  return new LabError(`cannot reach the Docker engine at ${at}: ${first}`, { hint, cause: err });
+  return new LabError(`cannot reach the Docker engine at ${at}: ${firstLine(errorMessage(err))}`, { hint, cause: err });
 }

@@ -1,9 +1,11 @@
 import { isAbsolute, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { HostPath, ServiceSpec } from '../stack/spec.js';
-import { LabError } from '../util/errors.js';
+import { parseEnvFile } from '../util/envfile.js';
+import { LabError, errorMessage } from '../util/errors.js';
 import { readTextOptional } from '../util/fs.js';
 import { registerSecret } from '../util/secrets.js';
+import { firstLine } from './errors.js';
 import type { Labels } from './labels.js';
 
 const NS_PER_S = 1_000_000_000;
@@ -14,24 +16,6 @@ export function hostPath(source: HostPath, labDir: string): string {
   return isAbsolute(source.path) ? source.path : join(labDir, ...source.path.split('/'));
 }
 
-/**
- * Parses an env file the way compose's `env_file` does for the simple cases lab writes:
- * KEY=VALUE lines, `#` comments, blank lines, optional matching quotes.
- */
-export function parseEnvFile(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = line.slice(0, eq).replace(/^export\s+/, '').trim();
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
-    env[key] = value;
-  }
-  return env;
-}
 
 /**
  * Reads the service's env files (secrets such as the root password) at create time.
@@ -113,7 +97,7 @@ export function containerCreateOptions(spec: ServiceSpec, inputs: CreateInputs):
 
 /** Turns the engine's create errors into a line a user can act on. */
 export function createError(spec: ServiceSpec, err: unknown, remote: boolean): LabError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const missing = /bind source path does not exist: (\S+)/.exec(message);
   if (missing) {
     return new LabError(`cannot create ${spec.containerName}: the bind source ${missing[1]} does not exist on the engine host`, {
@@ -124,8 +108,4 @@ export function createError(spec: ServiceSpec, err: unknown, remote: boolean): L
     });
   }
   return new LabError(`cannot create ${spec.containerName}: ${firstLine(message)}`, { hint: 'See `lab doctor` for a check of the engine and the lab folder.', cause: err });
-}
-
-export function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? '').replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
 }

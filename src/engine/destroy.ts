@@ -4,10 +4,10 @@ import { createInterface } from 'node:readline/promises';
 import type { CliContext } from '../cli/context.js';
 import type { LabModel } from '../config/model.js';
 import { teardown } from '../gitlab/bootstrap.js';
-import { LabError, UsageError, errorMessage } from '../util/errors.js';
+import { LabError, UsageError, errnoCode, errorMessage } from '../util/errors.js';
 import { removeContainer } from './apply.js';
 import { connectEngine } from './connect.js';
-import { firstLine } from './create.js';
+import { firstLine } from './errors.js';
 import { labClient } from './readiness.js';
 import { stackFilter } from './labels.js';
 import { stackContainers } from './observe.js';
@@ -41,7 +41,7 @@ async function removeFiles(dir: string, names: string[]): Promise<string[]> {
       await rm(path);
       removed.push(path);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errnoCode(err) !== 'ENOENT') throw err;
     }
   }
   const left = await readdir(dir).catch(() => undefined);
@@ -85,20 +85,15 @@ export async function destroyStack(model: LabModel, ctx: Pick<CliContext, 'out' 
     }
   }
 
+  // The runner is deleted in GitLab while GitLab still exists; teardown never throws.
   const gitlab = containers.find((c) => c.service === 'gitlab');
-  try {
-    // Issue #5's hook: deletes the runner in GitLab first; best effort when GitLab is down.
-    await teardown({
-      model,
-      docker,
-      endpoint: engine.endpoint,
-      gitlab: gitlab ? { id: gitlab.id, name: gitlab.name } : undefined,
-      https: () => labClient(model, engine),
-      report: (text) => out.info(text),
-    });
-  } catch (err) {
-    out.warn(`note: the GitLab teardown failed (${firstLine(errorMessage(err))}); continuing`);
-  }
+  await teardown({
+    model,
+    docker,
+    gitlab: gitlab ? { id: gitlab.id, name: gitlab.name } : undefined,
+    https: () => labClient(model, engine),
+    report: (text) => out.info(text),
+  });
 
   const failures: string[] = [];
   const attempt = async (what: string, work: () => Promise<unknown>) => {

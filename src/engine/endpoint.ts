@@ -127,7 +127,8 @@ function tlsFromEnv(env: NodeJS.ProcessEnv): EngineTls | undefined {
 
 const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0', '::']);
 
-export function isLoopback(host: string): boolean {
+/** A host name or address that means this machine (for an engine address: is the engine local?). */
+export function isLocalHostName(host: string): boolean {
   return LOCAL_NAMES.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host) || host.endsWith('.localhost');
 }
 
@@ -153,7 +154,7 @@ export function fromHost(address: string, context: string | undefined, tls: Engi
     }
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     if (!hostname) throw bad('the host name is missing');
-    const local = isLoopback(hostname);
+    const local = isLocalHostName(hostname);
     const publishedHost = local ? '127.0.0.1' : hostname;
     if (scheme === 'ssh') return { kind: 'ssh', address, publishedHost, local: false, context };
     const effectiveTls = scheme === 'https' && !tls ? { verify: true, ca: undefined, cert: undefined, key: undefined } : tls;

@@ -7,20 +7,16 @@ import { connectEngine } from './connect.js';
 import { streamLogs } from './logs.js';
 import { stackContainers } from './observe.js';
 
-/** Stop order: the runner first (it talks to GitLab), Traefik last (it fronts everything). */
-const STOP_ORDER: Record<string, number> = { runner: 0, gitlab: 1, traefik: 2 };
-
 /** `lab down`: stops this stack's containers; containers, network and volumes stay. */
 export async function downStack(model: LabModel, ctx: Pick<CliContext, 'out' | 'env'>): Promise<void> {
   const { docker } = await connectEngine(ctx.env);
-  const running = (await stackContainers(docker, model.name))
-    .filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
-    .sort((a, b) => (STOP_ORDER[a.service ?? ''] ?? 9) - (STOP_ORDER[b.service ?? ''] ?? 9));
+  const running = (await stackContainers(docker, model.name)).filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
   if (running.length === 0) {
     ctx.out.result(`nothing running in stack "${model.name}"`);
     return;
   }
-  // The runner goes first; GitLab and Traefik may stop side by side.
+  // The runner goes first, so it does not poll a GitLab that is going away; GitLab and
+  // Traefik may then stop side by side.
   const runner = running.filter((c) => c.service === 'runner');
   const rest = running.filter((c) => c.service !== 'runner');
   for (const group of [runner, rest]) {

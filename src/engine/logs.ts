@@ -1,5 +1,7 @@
 import type { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { errorMessage } from '../util/errors.js';
+import { firstLine } from './errors.js';
 
 /**
  * Container logs. Without a TTY the engine multiplexes stdout and stderr into frames:
@@ -28,23 +30,29 @@ export function demultiplex(buffer: Buffer): LogFrame[] {
   return frames;
 }
 
-async function isTty(container: Dockerode.Container): Promise<boolean> {
+/** The stored logs of a container (not followed), and whether it runs with a TTY (then the logs are not multiplexed). */
+async function storedLogs(container: Dockerode.Container, tail: number | 'all'): Promise<{ tty: boolean; buffer: Buffer }> {
   const info = await container.inspect();
-  return info.Config.Tty === true;
+  // No `tail` means all lines (the API's default).
+  const raw: Buffer | string = await container.logs({ stdout: true, stderr: true, follow: false, ...(tail === 'all' ? {} : { tail }) });
+  return { tty: info.Config.Tty === true, buffer: Buffer.isBuffer(raw) ? raw : Buffer.from(raw) };
 }
 
 /** The last `n` log lines of a container (stdout and stderr interleaved as the engine stored them). */
 export async function lastLogLines(docker: Dockerode, containerId: string, n = 30): Promise<string[]> {
   try {
-    const container = docker.getContainer(containerId);
-    const tty = await isTty(container);
-    const raw = (await container.logs({ stdout: true, stderr: true, tail: n, follow: false })) as unknown as Buffer;
-    const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+    const { tty, buffer } = await storedLogs(docker.getContainer(containerId), n);
     const text = tty ? buffer.toString('utf8') : demultiplex(buffer).map((f) => f.data.toString('utf8')).join('');
     return text.split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1).slice(-n);
   } catch (err) {
-    return [`(could not read the logs: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`];
+    return [`(could not read the logs: ${firstLine(errorMessage(err))})`];
   }
+}
+
+/** Log lines as error details, under a heading naming the container. */
+export function logDetails(containerName: string, lines: string[]): string[] {
+  if (lines.length === 0) return [`${containerName} has written no log lines`];
+  return [`last ${lines.length} log lines of ${containerName}:`, ...lines.map((l) => `  ${l}`)];
 }
 
 export interface StreamLogsOptions {
@@ -59,16 +67,14 @@ export interface StreamLogsOptions {
 /** Writes a container's logs to the given streams, demultiplexed; with `follow`, until it stops. */
 export async function streamLogs(docker: Dockerode, containerId: string, options: StreamLogsOptions): Promise<void> {
   const container = docker.getContainer(containerId);
-  const tty = await isTty(container);
-  const tail = options.tail === 'all' ? 'all' : String(options.tail);
   if (!options.follow) {
-    const raw = (await container.logs({ stdout: true, stderr: true, tail: tail as unknown as number, follow: false })) as unknown as Buffer;
-    const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+    const { tty, buffer } = await storedLogs(container, options.tail);
     if (tty) options.stdout.write(buffer);
     else for (const f of demultiplex(buffer)) (f.stream === 'stderr' ? options.stderr : options.stdout).write(f.data);
     return;
   }
-  const stream = (await container.logs({ stdout: true, stderr: true, tail: tail as unknown as number, follow: true })) as NodeJS.ReadableStream & { destroy?: () => void };
+  const tty = (await container.inspect()).Config.Tty === true;
+  const stream = (await container.logs({ stdout: true, stderr: true, follow: true, ...(options.tail === 'all' ? {} : { tail: options.tail }) })) as NodeJS.ReadableStream & { destroy?: () => void };
   await new Promise<void>((resolve, reject) => {
     if (tty) stream.on('data', (c: Buffer) => options.stdout.write(c));
     else docker.modem.demuxStream(stream, options.stdout, options.stderr);

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import { SERVICE_NAMES, type ServiceName } from '../stack/spec.js';
+import { statusOf } from './errors.js';
 import { LAB_LABELS, ownedBy, stackFilter, type Labels } from './labels.js';
 
 export interface ObservedPort {
@@ -67,12 +68,17 @@ export function healthOf(status: string): ObservedContainer['health'] {
   return undefined;
 }
 
+/** The engine lists names with a leading slash; lab's names have none. */
+export function nameOf(info: Dockerode.ContainerInfo): string {
+  return (info.Names[0] ?? info.Id.slice(0, 12)).replace(/^\//, '');
+}
+
 export function toObserved(info: Dockerode.ContainerInfo): ObservedContainer {
   const labels = info.Labels ?? {};
   const service = labels[LAB_LABELS.service];
   return {
     id: info.Id,
-    name: (info.Names[0] ?? '').replace(/^\//, ''),
+    name: nameOf(info),
     service: SERVICE_NAMES.includes(service as ServiceName) ? (service as ServiceName) : undefined,
     state: info.State,
     status: info.Status,
@@ -96,7 +102,7 @@ async function imageId(docker: Dockerode, ref: string): Promise<string | undefin
     const info = await docker.getImage(ref).inspect();
     return info.Id;
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    if (statusOf(err) === 404) return undefined;
     throw err;
   }
 }
@@ -125,7 +131,7 @@ export async function observe(docker: Dockerode, req: ObserveRequest): Promise<O
   }
   // The engine's name filter matches substrings; only exact names can conflict.
   for (const info of named) {
-    const name = (info.Names[0] ?? '').replace(/^\//, '');
+    const name = nameOf(info);
     if (req.containerNames.includes(name) && !ownedBy(info.Labels, req.stack)) conflicts.push({ kind: 'container', name, otherStack: other(info.Labels) });
   }
 

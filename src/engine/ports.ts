@@ -4,7 +4,8 @@ import type Dockerode from 'dockerode';
 import type { LabModel } from '../config/model.js';
 import { LabError } from '../util/errors.js';
 import type { EngineEndpoint } from './endpoint.js';
-import { LAB_LABELS } from './labels.js';
+import { COMPOSE_LABELS, LAB_LABELS } from './labels.js';
+import { nameOf } from './observe.js';
 
 /** Who holds a host port, as far as lab can tell. */
 export interface PortHolder {
@@ -30,9 +31,8 @@ async function containerHolders(docker: Dockerode, ports: number[], ignore: Set<
     if (ignore.has(c.Id)) continue;
     for (const p of c.Ports ?? []) {
       if (!ports.includes(p.PublicPort) || found.has(p.PublicPort)) continue;
-      const name = (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
-      const stack = c.Labels?.[LAB_LABELS.stack] ?? c.Labels?.['com.docker.compose.project'];
-      found.set(p.PublicPort, `container ${name}${stack ? ` (stack "${stack}")` : ''}`);
+      const stack = c.Labels?.[LAB_LABELS.stack] ?? c.Labels?.[COMPOSE_LABELS.project];
+      found.set(p.PublicPort, `container ${nameOf(c)}${stack ? ` (stack "${stack}")` : ''}`);
     }
   }
   return found;

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
-import { LabError } from '../util/errors.js';
-import { firstLine } from './create.js';
+import { LabError, errorMessage } from '../util/errors.js';
+import { firstLine } from './errors.js';
 
 /** One event of the `POST /images/create` JSON stream. */
 export interface PullEvent {
@@ -83,7 +83,7 @@ export async function pullImage(docker: Dockerode, image: string, onProgress: (p
   try {
     stream = await docker.pull(image);
   } catch (err) {
-    throw new LabError(`cannot pull ${image}: ${firstLine(err instanceof Error ? err.message : String(err))}`, { hint, cause: err });
+    throw new LabError(`cannot pull ${image}: ${firstLine(errorMessage(err))}`, { hint, cause: err });
   }
   const tracker = new PullTracker(image);
   await new Promise<void>((resolve, reject) => {

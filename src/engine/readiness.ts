@@ -5,9 +5,9 @@ import { LabError } from '../util/errors.js';
 import { readOptional } from '../util/fs.js';
 import type { Engine } from './connect.js';
 import { labHttpsClient, type LabHttpsClient, type LabRoute } from './https.js';
-import { lastLogLines } from './logs.js';
+import { lastLogLines, logDetails } from './logs.js';
 import { elapsed } from './progress.js';
-import { httpStatus, tlsEntryPoint, waitFor, type WaitStrategy } from './wait.js';
+import { abortError, httpStatus, tlsEntryPoint, waitFor, type WaitStrategy } from './wait.js';
 
 /** The route to the lab through the proxy's published HTTPS port, with the lab CA pinned. */
 export async function labRoute(model: LabModel, engine: Engine): Promise<LabRoute> {
@@ -56,14 +56,11 @@ export async function waitForService(engine: Engine, service: ServiceName, conta
     },
   });
   if (outcome.ready) return outcome.elapsedMs;
-  if (outcome.reason === 'aborted') throw Object.assign(new Error('aborted'), { name: 'AbortError' });
-  const lines = await lastLogLines(engine.docker, container.id, 30);
+  if (outcome.reason === 'aborted') throw abortError();
   const why = outcome.reason === 'timeout' ? `did not become ready within ${elapsed(options.timeoutMs)}` : `stopped before it became ready: ${outcome.detail ?? ''}`;
   const last = outcome.reason === 'timeout' && outcome.detail ? ` (last check: ${outcome.detail})` : '';
-  return Promise.reject(
-    new LabError(`${service} ${why}${last}`, {
-      hint: `Run \`lab up\` again to keep waiting (it resumes where it stopped), raise --timeout, or follow \`lab logs ${service} -f\`.`,
-      details: lines.length > 0 ? [`last ${lines.length} log lines of ${container.name}:`, ...lines.map((l) => `  ${l}`)] : [`${container.name} has written no log lines`],
-    }),
-  );
+  throw new LabError(`${service} ${why}${last}`, {
+    hint: `Run \`lab up\` again to keep waiting (it resumes where it stopped), raise --timeout, or follow \`lab logs ${service} -f\`.`,
+    details: logDetails(container.name, await lastLogLines(engine.docker, container.id, 30)),
+  });
 }

@@ -1,6 +1,6 @@
 import { publicUrl, type LabModel } from '../config/model.js';
 import { desiredServices } from '../stack/services.js';
-import { SERVICE_NAMES, type ServiceName } from '../stack/spec.js';
+import type { ServiceName } from '../stack/spec.js';
 import { connectEngine } from './connect.js';
 import { desiredService } from './desired.js';
 import { stackContainers, type ObservedContainer } from './observe.js';
@@ -46,13 +46,8 @@ export function serviceStatus(model: LabModel, service: ServiceName, name: strin
 /** One list call and a few file reads: `lab status` must answer in well under half a second. */
 export async function stackStatus(model: LabModel, env: NodeJS.ProcessEnv): Promise<StatusReport> {
   const engine = await connectEngine(env);
-  const specs = desiredServices(model);
-  const [containers, desired] = await Promise.all([stackContainers(engine.docker, model.name), Promise.all(specs.map((s) => desiredService(model, s)))]);
-  const services = SERVICE_NAMES.map((service) => {
-    const d = desired.find((x) => x.spec.service === service);
-    const c = containers.find((x) => x.service === service);
-    return serviceStatus(model, service, d?.spec.containerName ?? `${model.name}-${service}-1`, c, d?.hash ?? '');
-  });
+  const [containers, desired] = await Promise.all([stackContainers(engine.docker, model.name), Promise.all(desiredServices(model).map((s) => desiredService(model, s)))]);
+  const services = desired.map(({ spec, hash }) => serviceStatus(model, spec.service, spec.containerName, containers.find((c) => c.service === spec.service), hash));
   return { stack: model.name, engine: engine.endpoint.address, services };
 }
 

@@ -1,7 +1,6 @@
 import { publicUrl, type LabModel } from '../config/model.js';
 import type { EngineEndpoint } from './endpoint.js';
 
-
 export interface Summary {
   /** Where things are: printed even with --quiet. */
   result: string[];

@@ -17,9 +17,10 @@ import { observe, observeService, volumeExists } from './observe.js';
 import { conflictMessage, describePlan, planContainer, planStack, type ContainerAction, type DesiredNetwork, type DesiredService, type Plan, type PullPolicy } from './plan.js';
 import { createProgress, elapsed, type TaskDef } from './progress.js';
 import { describeProgress, pullImage } from './pull.js';
-import { labClient, labRoute, strategyFor, waitForService } from './readiness.js';
+import { labHttpsClient } from './https.js';
+import { labRoute, strategyFor, waitForService } from './readiness.js';
 import { summary } from './summary.js';
-import { runnerService } from '../stack/services.js';
+import { containerName, runnerService } from '../stack/services.js';
 
 export interface UpOptions {
   dryRun: boolean;
@@ -84,25 +85,19 @@ export async function upStack(model: LabModel, ctx: UpContext, options: UpOption
   for (const s of plan.strays) out.warn(`note: ${s} carries this stack's labels but is no desired service; left alone (\`lab destroy\` removes it)`);
   await preflightPorts(engine, model, plan, desired.services, observed);
 
-  const tasks = buildTasks(engine, model, plan, desired.services, desired.network, options);
-  await createProgress(out).run(tasks.defs);
-  const done = summary(model, engine.endpoint, tasks.runnerNote());
+  await createProgress(out).run(buildTasks(engine, model, plan, desired.services, desired.network, options));
+  // Reaching this line means every task succeeded, the runner included unless skipped.
+  const done = summary(model, engine.endpoint, options.skipRunner ? 'skipped (--skip-runner)' : `${containerName(model, 'runner')} running`);
   out.info('');
   for (const line of done.result) out.result(line);
   out.info('');
   for (const line of done.info) out.info(line);
 }
 
-interface Tasks {
-  defs: TaskDef[];
-  runnerNote(): string;
-}
-
-function buildTasks(engine: Engine, model: LabModel, plan: Plan, desired: DesiredService[], desiredNet: DesiredNetwork, options: UpOptions): Tasks {
+function buildTasks(engine: Engine, model: LabModel, plan: Plan, desired: DesiredService[], desiredNet: DesiredNetwork, options: UpOptions): TaskDef[] {
   const defs: TaskDef[] = [];
   const byService = new Map(desired.map((d) => [d.spec.service, d]));
   const containers = new Map<ServiceName, ContainerRef>();
-  let runnerNote = options.skipRunner ? 'skipped (--skip-runner)' : '';
 
   const infra: TaskDef[] = [];
   const net = plan.network;
@@ -196,34 +191,29 @@ function buildTasks(engine: Engine, model: LabModel, plan: Plan, desired: Desire
             if (!gitlab) throw new Error('GitLab container unknown after start');
             result = await bootstrap({
               model,
-              docker: engine.docker,
-              endpoint: engine.endpoint,
               gitlab,
               exec: (id, cmd, execOptions) => execIn(engine.docker, id, cmd, execOptions),
-              https: () => labClient(model, engine),
+              https: async () => labHttpsClient(await route()),
               startRunner,
               lastLogLines: (id, n) => lastLogLines(engine.docker, id, n ?? 30),
               report: (text) => t.log(text),
               signal: t.signal,
               timeoutMs: options.timeoutMs,
             });
-            return result ? 'done' : 'not available';
+            return 'done';
           },
         },
         {
-          title: `runner: ${model.name}-runner-1`,
+          title: `runner: ${containerName(model, 'runner')}`,
           run: async () => {
-            if (!result) {
-              runnerNote = 'not started: the GitLab bootstrap provided no runner token';
-              return 'skipped (no runner token)';
-            }
-            const ref = runnerStarted ?? (await startRunner(result.runnerToken));
-            runnerNote = `${ref.name} running`;
+            if (!result) throw new Error('the GitLab bootstrap ended without a runner token');
+            // The bootstrap starts the runner itself; this covers a bootstrap that only returns the token.
+            if (!runnerStarted) await startRunner(result.runnerToken);
             return 'running';
           },
         },
       ],
     });
   }
-  return { defs, runnerNote: () => runnerNote };
+  return defs;
 }

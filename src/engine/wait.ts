@@ -1,4 +1,5 @@
 import { errnoCode, errorMessage } from '../util/errors.js';
+import { firstLine } from './errors.js';
 import { tlsHandshake, type LabHttpsClient, type LabRoute } from './https.js';
 
 /**
@@ -22,7 +23,7 @@ function describeError(err: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ECONNRESET') return 'connection reset';
   if (code === 'ETIMEDOUT') return 'no answer';
-  return code ?? (errorMessage(err).split('\n')[0] ?? 'error');
+  return code ?? firstLine(errorMessage(err));
 }
 
 /** The proxy's HTTPS entry point completes a TLS handshake with a certificate the lab CA vouches for. */
@@ -57,8 +58,10 @@ export function httpStatus(client: LabHttpsClient, host: string, path: string, e
 
 export interface WaitOptions {
   timeoutMs: number;
-  /** ≤ 500 ms keeps the detection lag under a second. */
+  /** The pause between checks; ≤ 500 ms keeps the detection lag under a second. */
   intervalMs?: number;
+  /** When set, the pause starts at `intervalMs` and grows by half after each check up to this: early success is noticed at once. */
+  maxIntervalMs?: number;
   signal?: AbortSignal;
   /** Called after each check with the elapsed time and the last reason. */
   onTick?: (elapsedMs: number, detail: string | undefined) => void;
@@ -71,7 +74,16 @@ export interface WaitOptions {
 
 export type WaitOutcome = { ready: true; elapsedMs: number } | { ready: false; elapsedMs: number; reason: 'timeout' | 'gave-up' | 'aborted'; detail: string | undefined };
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** What an aborted wait throws, named as fetch and timers name it, so callers can tell it from a failure. */
+export function abortError(): Error {
+  return Object.assign(new Error('aborted'), { name: 'AbortError' });
+}
+
+/**
+ * Resolves after `ms`, or early when `signal` aborts. The abort listener is removed again:
+ * loops that sleep many times on one signal must not pile listeners onto it.
+ */
+export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
@@ -84,7 +96,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 export async function waitFor(strategy: WaitStrategy, options: WaitOptions): Promise<WaitOutcome> {
   const started = Date.now();
-  const interval = options.intervalMs ?? 250;
+  let interval = options.intervalMs ?? 250;
   const signal = options.signal ?? new AbortController().signal;
   let detail: string | undefined;
   for (let attempt = 0; ; attempt++) {
@@ -100,5 +112,6 @@ export async function waitFor(strategy: WaitStrategy, options: WaitOptions): Pro
     }
     if (elapsedMs >= options.timeoutMs) return { ready: false, elapsedMs, reason: 'timeout', detail };
     await sleep(Math.min(interval, Math.max(0, options.timeoutMs - elapsedMs)), signal);
+    if (options.maxIntervalMs !== undefined) interval = Math.min(interval * 1.5, options.maxIntervalMs);
   }
 }

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
 import type { GitLabApi, TokenInfo } from './api.js';
-import { railsRunner, rubyString, type Exec } from './rails.js';
+import { railsRunner, checkedRubyString, type Exec } from './rails.js';
 import { readJsonSecret, writeJsonSecret, type SecretFiles } from './secrets.js';
 import { killPoint } from './steps.js';
 
@@ -68,12 +68,12 @@ export function generateAdminToken(): string {
 
 /** The documented snippet (https://docs.gitlab.com/user/profile/personal_access_tokens/#create-a-personal-access-token-programmatically), fed to `gitlab-rails runner` on stdin. */
 export function createTokenScript(token: string): string {
-  const scopes = ADMIN_TOKEN_SCOPES.map((s) => rubyString(s)).join(', ');
+  const scopes = ADMIN_TOKEN_SCOPES.map((s) => checkedRubyString(s)).join(', ');
   return [
     '# lab: create the admin personal access token for root',
     "user = User.find_by_username('root')",
-    `token = user.personal_access_tokens.create(scopes: [${scopes}], name: ${rubyString(ADMIN_TOKEN_NAME)}, expires_at: ${LIFETIME_DAYS}.days.from_now)`,
-    `token.set_token(${rubyString(token)})`,
+    `token = user.personal_access_tokens.create(scopes: [${scopes}], name: ${checkedRubyString(ADMIN_TOKEN_NAME)}, expires_at: ${LIFETIME_DAYS}.days.from_now)`,
+    `token.set_token(${checkedRubyString(token)})`,
     'token.save!',
     '',
   ].join('\n');
@@ -117,23 +117,25 @@ export interface AdminToken {
 
 /** Explains a failed `gitlab-rails runner` without ever quoting the token. */
 function railsFailure(stderr: string, stdout: string, token: string): { why: string; hint: string; details: string[] } {
-  const scrub = (s: string) => s.split(token).join('[redacted]');
-  const lines = scrub(`${stderr}\n${stdout}`)
+  const lines = `${stderr}\n${stdout}`
+    .split(token)
+    .join('[redacted]')
     .split('\n')
     .map((l) => l.trimEnd())
     .filter(Boolean);
   const text = lines.join('\n');
+  const details = lines.slice(-10);
   if (/personal_access_tokens'? for nil/.test(text)) {
     return {
       why: 'GitLab has no root user',
       hint: 'GitLab creates root on its first boot only if GITLAB_ROOT_PASSWORD passes its password rules; check `lab logs gitlab`. A GitLab whose data volume predates the password file keeps its old root.',
-      details: lines.slice(-10),
+      details,
     };
   }
   if (/PG::ConnectionBad|could not connect to server/.test(text)) {
-    return { why: "GitLab's database is not reachable", hint: 'GitLab may still be starting or failing; follow `lab logs gitlab -f` and run `lab up` again.', details: lines.slice(-10) };
+    return { why: "GitLab's database is not reachable", hint: 'GitLab may still be starting or failing; follow `lab logs gitlab -f` and run `lab up` again.', details };
   }
-  return { why: `gitlab-rails runner failed: ${lines.at(-1) ?? 'no output'}`, hint: 'See the output below and `lab logs gitlab`; then run `lab up` again.', details: lines.slice(-10) };
+  return { why: `gitlab-rails runner failed: ${lines.at(-1) ?? 'no output'}`, hint: 'See the output below and `lab logs gitlab`; then run `lab up` again.', details };
 }
 
 export async function ensureAdminToken(ctx: AdminTokenContext): Promise<AdminToken> {

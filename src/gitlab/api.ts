@@ -1,5 +1,7 @@
 import * as v from 'valibot';
+import { firstLine } from '../engine/errors.js';
 import type { HttpsResponse, LabHttpsClient } from '../engine/https.js';
+import { sleep } from '../engine/wait.js';
 import { errnoCode, errorMessage } from '../util/errors.js';
 
 /**
@@ -115,15 +117,6 @@ function parse<S extends v.GenericSchema>(schema: S, res: HttpsResponse, method:
   return parsed.output;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-
 export function gitlabApi(client: LabHttpsClient, options: ApiOptions): GitLabApi {
   const call = async (method: string, path: string, body?: unknown, retry = true): Promise<HttpsResponse> => {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -148,7 +141,7 @@ export function gitlabApi(client: LabHttpsClient, options: ApiOptions): GitLabAp
       const again = retry && attempt < RETRIES && !options.signal?.aborted && (res === undefined || TRANSIENT.has(res.status));
       if (!again) {
         if (res) return res;
-        throw new GitLabApiError(method, path, 0, errnoCode(failure) ?? errorMessage(failure).split('\n')[0] ?? 'error');
+        throw new GitLabApiError(method, path, 0, errnoCode(failure) ?? firstLine(errorMessage(failure)));
       }
       await sleep(RETRY_DELAY_MS * (attempt + 1), options.signal);
     }

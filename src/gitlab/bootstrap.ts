@@ -1,44 +1,33 @@
 /**
- * The seam between `lab up` / `lab destroy` (issue #4) and the GitLab bootstrap (issue #5).
+ * The GitLab bootstrap as `lab up` and `lab destroy` call it; the pieces live beside it
+ * (password, admin-token, runner, api, rails, steps).
  *
- * The signatures are the engine's (issue #4); the bodies orchestrate the pieces in this
- * folder (secrets, password, admin-token, runner, api, rails, steps). The engine calls:
+ *   lab up       prepareSecrets() before anything is rendered or created, because GitLab
+ *                seeds root from GITLAB_ROOT_PASSWORD on its first boot only; bootstrap()
+ *                once Traefik and GitLab are ready.
+ *   lab destroy  teardown() after the user confirmed and before any container goes, while
+ *                GitLab can still delete the runner.
  *
- *   lab up
- *     1. ensureCerts(model)
- *     2. prepareSecrets({ model })                       ← before anything is rendered or created:
- *                                                          e.g. generate `.lab/secrets/gitlab.env`
- *                                                          (GITLAB_ROOT_PASSWORD, mode 0600) so the
- *                                                          GitLab container is created with it
- *     3. writeRendered(renderFiles(model, { runnerToken }))   (token from .lab/secrets/runner.json)
- *     4. network, volumes, pulls, Traefik + GitLab created/started, both waited for
- *     5. unless --skip-runner: bootstrap(ctx)            ← GitLab answers /-/readiness through the proxy
- *          - returns { runnerToken }: the engine re-renders (config.toml gets the token) and
- *            creates/starts the runner, unless bootstrap already did so via ctx.startRunner()
- *          - returns undefined: the runner is skipped with a notice
- *
- *   lab destroy (after the user confirmed, before any container is removed)
- *     teardown(ctx)                                      ← best effort: delete the runner in GitLab;
- *                                                          must not throw when GitLab is down
- *
- * Errors: throw LabError/fail() from src/util/errors.ts naming the failed step; put the
- * last log lines of the container involved into `details` (ctx.lastLogLines). Never put
- * a secret into a message, a detail or a progress line.
+ * Secrets never enter a message, a detail or a progress line: only the secret files and
+ * the stdin of an exec carry them.
  */
 import type Dockerode from 'dockerode';
 import type { LabModel } from '../config/model.js';
-import type { EngineEndpoint } from '../engine/endpoint.js';
-import type { ExecOptions, ExecResult } from '../engine/exec.js';
+import { firstLine } from '../engine/errors.js';
 import type { LabHttpsClient } from '../engine/https.js';
-import { containerName, runnerService } from '../stack/services.js';
+import { logDetails } from '../engine/logs.js';
+import { elapsed } from '../engine/progress.js';
+import { abortError } from '../engine/wait.js';
+import { containerName } from '../stack/services.js';
 import { errorMessage } from '../util/errors.js';
 import { ensureAdminToken, readAdminToken } from './admin-token.js';
 import { gitlabApi, type GitLabApi } from './api.js';
 import { ensureRootPassword, readRootPasswordOptional } from './password.js';
+import type { Exec } from './rails.js';
 import { deleteLabRunners, ensureRunner, runnerMarker, waitOnline } from './runner.js';
 import { readRunnerFile } from './runner-file.js';
 import { secretFiles } from './secrets.js';
-import { asStepError, killPoint, logDetails, type StepName } from './steps.js';
+import { asStepError, killPoint, type StepName } from './steps.js';
 
 /** A container lab created, as the bootstrap sees it. */
 export interface ContainerRef {
@@ -54,16 +43,14 @@ export interface PrepareContext {
 
 export interface BootstrapContext {
   model: LabModel;
-  docker: Dockerode;
-  endpoint: EngineEndpoint;
   /** The running, ready GitLab container. */
   gitlab: ContainerRef;
   /**
    * Runs a command inside a container (e.g. `gitlab-rails runner` in `gitlab.id`) and
-   * returns its exit code and demultiplexed output. `options.env` / `options.stdin` are
-   * the places for secrets (not `cmd`, which shows up in `docker inspect` of the exec).
+   * returns its exit code and demultiplexed output. `options.stdin` is the place for
+   * secrets (not `cmd`, which shows up in `docker inspect` of the exec).
    */
-  exec(containerId: string, cmd: string[], options?: ExecOptions): Promise<ExecResult>;
+  exec: Exec;
   /**
    * HTTPS to the lab hosts through the proxy's published port, with the lab CA as the
    * only trusted CA and a lookup that maps the lab hosts to the engine's published
@@ -73,9 +60,8 @@ export interface BootstrapContext {
   https(): Promise<LabHttpsClient>;
   /**
    * Re-renders the files with this token (config.toml) and creates/starts the runner
-   * container, recreating it only if its config hash changed. Idempotent. Call it when
-   * the runner must run before the bootstrap can finish (e.g. to wait for `online`);
-   * otherwise return the token and the engine calls it.
+   * container, recreating it only if its config hash changed. Idempotent. The bootstrap
+   * calls it itself, because the runner must run before it can come online.
    */
   startRunner(runnerToken: string): Promise<ContainerRef>;
   /** The last `n` (default 30) log lines of a container, for error details. */
@@ -96,15 +82,13 @@ export interface BootstrapResult {
 export interface TeardownContext {
   model: LabModel;
   docker: Dockerode;
-  endpoint: EngineEndpoint;
   /** The GitLab container if it still exists (it may be stopped). */
   gitlab: ContainerRef | undefined;
   https(): Promise<LabHttpsClient>;
   report(text: string): void;
 }
 
-/** Before anything is rendered or created: the root password GitLab seeds root from. */
-/** Returns notes for the user (nothing secret). */
+/** Before anything is rendered or created: the root password GitLab seeds root from. Returns notes for the user (nothing secret). */
 export async function prepareSecrets(ctx: PrepareContext): Promise<string[]> {
   const files = secretFiles(ctx.model.paths);
   if (ctx.gitlabDataExists && (await readRootPasswordOptional(files)) === undefined) {
@@ -120,17 +104,15 @@ function lostPasswordNote(model: LabModel, file: string): string {
   return `${file} is missing, but GitLab already has its data, so lab cannot know root's password. Reset it with \`docker exec -it ${container} gitlab-rake "gitlab:password:reset[root]"\` and save it in that file as GITLAB_ROOT_PASSWORD=<password>.`;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-
 /**
  * Root credentials in place, an admin token GitLab accepts, exactly one runner created
  * through the API, started, and online. Every step first checks what exists, so a re-run
  * (or a run after a crash) only does what is missing.
  */
-export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult | undefined> {
+export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult> {
   const { model } = ctx;
   const files = secretFiles(model.paths);
-  const runnerName = runnerService(model).containerName;
+  const runnerName = containerName(model, 'runner');
   let runnerRef: ContainerRef | undefined;
 
   /** Runs one step; a failure names the step and carries the involved container's last log lines. */
@@ -177,16 +159,12 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult 
       onWait: (ms, status) => {
         if (ms - lastTick < 5000) return;
         lastTick = ms;
-        ctx.report(`runner online: ${seconds(ms)} · GitLab reports "${status}"`);
+        ctx.report(`runner online: ${elapsed(ms)} · GitLab reports "${status}"`);
       },
     }),
   );
-  ctx.report(`runner online: #${ensured.id} online after ${seconds(waited)}`);
+  ctx.report(`runner online: #${ensured.id} online after ${elapsed(waited)}`);
   return { runnerToken: ensured.token };
-}
-
-function abortError(): Error {
-  return Object.assign(new Error('aborted'), { name: 'AbortError' });
 }
 
 /**
@@ -211,6 +189,6 @@ export async function teardown(ctx: TeardownContext): Promise<void> {
     if (deleted.length === 0) ctx.report('GitLab: no runner of this lab to delete');
     for (const id of deleted) ctx.report(`GitLab: deleted runner #${id} (${runnerMarker(ctx.model)})`);
   } catch (err) {
-    note(`could not delete the runner in GitLab (${errorMessage(err).split('\n')[0] ?? 'error'}); continuing`);
+    note(`could not delete the runner in GitLab (${firstLine(errorMessage(err))}); continuing`);
   }
 }

@@ -1,7 +1,7 @@
 import { publicUrl, type LabModel } from '../config/model.js';
 import { fail } from '../util/errors.js';
 import { readAdminToken } from './admin-token.js';
-import { readRootPassword } from './password.js';
+import { readRootPasswordOptional } from './password.js';
 import { secretFiles } from './secrets.js';
 
 /** What `lab credentials` shows: read from the secret files only, GitLab is not asked. */
@@ -14,10 +14,8 @@ export interface Credentials {
 
 export async function readCredentials(model: LabModel, options: { token: boolean }): Promise<Credentials> {
   const files = secretFiles(model.paths);
-  const password = await readRootPassword(files).catch((err: unknown) => {
-    // Before the first `lab up` there is simply nothing to show yet.
-    throw fail(err instanceof Error ? err.message : String(err), 'Run `lab up` first: it creates the root password before GitLab starts.');
-  });
+  const password = await readRootPasswordOptional(files);
+  if (password === undefined) throw fail(`${files.gitlabEnv} is missing`, 'Run `lab up` first: it creates the root password before GitLab starts.');
   const creds: Credentials = { url: publicUrl(model, model.hosts.gitlab), user: 'root', password };
   if (!options.token) return creds;
   const admin = await readAdminToken(files);

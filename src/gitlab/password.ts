@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseEnvFile } from '../util/envfile.js';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
 import { createSecretFile, readSecretFile, type SecretFiles } from './secrets.js';
@@ -49,17 +50,13 @@ export function formatGitlabEnv(password: string): string {
   return `${KEY}=${password}\n`;
 }
 
-/** The password from gitlab.env (`GITLAB_ROOT_PASSWORD=…`, optionally quoted), or undefined. */
+/**
+ * The password from gitlab.env (`GITLAB_ROOT_PASSWORD=…`, optionally quoted), or undefined.
+ * Read with the parser that feeds the GitLab container's environment, so the password lab
+ * shows is the one GitLab was given.
+ */
 export function parseGitlabEnv(text: string): string | undefined {
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m || m[1] !== KEY) continue;
-    const value = (m[2] ?? '').replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
-    return value === '' ? undefined : value;
-  }
-  return undefined;
+  return parseEnvFile(text)[KEY] || undefined;
 }
 
 /**

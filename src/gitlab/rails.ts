@@ -23,8 +23,12 @@ export async function railsRunner(exec: Exec, containerId: string, script: strin
   return { ...(await exec(containerId, cmd, { stdin: script, timeoutMs })), cmd };
 }
 
-/** A Ruby single-quoted string literal for a value lab generated (checked, not escaped). */
-export function rubyString(value: string): string {
+/**
+ * A Ruby single-quoted literal for a value lab generated itself (a token, a name).
+ * Unlike stack/gitlab.ts's rubyString, which escapes user text, this refuses anything
+ * outside a plain charset: such a value here would mean a bug, not input.
+ */
+export function checkedRubyString(value: string): string {
   if (!/^[A-Za-z0-9_.:-]*$/.test(value)) throw new Error('refusing to put an unexpected character into a Ruby literal');
   return `'${value}'`;
 }

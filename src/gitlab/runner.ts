@@ -1,4 +1,5 @@
 import type { LabModel } from '../config/model.js';
+import { abortError, waitFor, type WaitStrategy } from '../engine/wait.js';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
 import type { GitLabApi } from './api.js';
@@ -87,45 +88,36 @@ export async function ensureRunner(ctx: RunnerContext): Promise<EnsuredRunner> {
 export interface WaitOnlineOptions {
   timeoutMs: number;
   signal: AbortSignal;
-  /** The first pause between polls; it grows by half each time up to 500 ms, so "online" is noticed at once early on and within half a second later. */
-  intervalMs?: number;
   onWait?(elapsedMs: number, status: string): void;
 }
 
-const MAX_POLL_MS = 500;
-
-function abortError(): Error {
-  return Object.assign(new Error('aborted'), { name: 'AbortError' });
-}
-
-/** Polls `GET /runners/:id` until GitLab reports `status: "online"` (the runner has polled for jobs). */
+/**
+ * Polls `GET /runners/:id` until GitLab reports `status: "online"` (the runner has polled
+ * for jobs). The pause starts at 100 ms and grows to 500 ms, so "online" is noticed at once
+ * early on and within half a second later.
+ */
 export async function waitOnline(api: GitLabApi, id: number, options: WaitOnlineOptions): Promise<number> {
-  const started = Date.now();
-  let interval = Math.min(options.intervalMs ?? 100, MAX_POLL_MS);
-  let status = 'unknown';
-  for (;;) {
-    if (options.signal.aborted) throw abortError();
-    const r = await api.runner(id);
-    if (!r) throw fail(`runner #${id} disappeared from GitLab while lab waited for it`, 'Something deleted it; run `lab up` again to register a new one.');
-    status = r.status;
-    const elapsed = Date.now() - started;
-    if (status === 'online') return elapsed;
-    if (elapsed >= options.timeoutMs) {
-      throw fail(
-        `runner #${id} did not come online within ${Math.round(options.timeoutMs / 1000)}s (GitLab reports "${status}")`,
-        'The runner has not reached GitLab: check its log below for TLS, name resolution or token errors, raise --timeout, or run `lab up` again.',
-      );
-    }
-    options.onWait?.(elapsed, status);
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.min(interval, Math.max(options.timeoutMs - elapsed, 0)));
-      interval = Math.min(interval * 1.5, MAX_POLL_MS);
-      options.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-  }
+  const online: WaitStrategy = {
+    description: `runner #${id} online`,
+    async check() {
+      const r = await api.runner(id);
+      if (!r) throw fail(`runner #${id} disappeared from GitLab while lab waited for it`, 'Something deleted it; run `lab up` again to register a new one.');
+      return r.status === 'online' ? { ready: true } : { ready: false, detail: r.status };
+    },
+  };
+  const outcome = await waitFor(online, {
+    timeoutMs: options.timeoutMs,
+    intervalMs: 100,
+    maxIntervalMs: 500,
+    signal: options.signal,
+    onTick: (ms, status) => options.onWait?.(ms, status ?? 'unknown'),
+  });
+  if (outcome.ready) return outcome.elapsedMs;
+  if (outcome.reason === 'aborted') throw abortError();
+  throw fail(
+    `runner #${id} did not come online within ${Math.round(options.timeoutMs / 1000)}s (GitLab reports "${outcome.detail ?? 'unknown'}")`,
+    'The runner has not reached GitLab: check its log below for TLS, name resolution or token errors, raise --timeout, or run `lab up` again.',
+  );
 }
 
 /** Teardown: every runner carrying this lab's marker, and the stored one if its token proves it is lab's. */

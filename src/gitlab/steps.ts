@@ -35,25 +35,15 @@ export function killPoint(point: KillPoint): void {
   if (process.env.LAB_TEST_KILL_AT === point) process.kill(process.pid, 'SIGKILL');
 }
 
-/** The failure of one step: which step, why, what to do, and the container's last log lines. */
-export function stepError(step: StepName, why: string, options: { hint?: string; details?: string[]; cause?: unknown } = {}): LabError {
-  return new LabError(`GitLab bootstrap failed at "${step}": ${why}`, {
-    hint: options.hint ?? 'Fix the cause and run `lab up` again: it resumes where it stopped.',
-    details: options.details ?? [],
-    ...(options.cause === undefined ? {} : { cause: options.cause }),
+/**
+ * The failure of one step: which step, why, what to do, and the involved container's last
+ * log lines. A LabError keeps its own hint and details.
+ */
+export function asStepError(step: StepName, err: unknown, logDetails: string[]): LabError {
+  const own = err instanceof LabError ? err : undefined;
+  return new LabError(`GitLab bootstrap failed at "${step}": ${errorMessage(err)}`, {
+    hint: own?.hint ?? 'Fix the cause and run `lab up` again: it resumes where it stopped.',
+    details: [...(own?.details ?? []), ...logDetails],
+    cause: err,
   });
-}
-
-/** Log lines as error details, with a heading naming the container. */
-export function logDetails(containerName: string, lines: string[]): string[] {
-  if (lines.length === 0) return [`${containerName} has written no log lines`];
-  return [`last ${lines.length} log lines of ${containerName}:`, ...lines.map((l) => `  ${l}`)];
-}
-
-/** A step failure keeps a LabError's hint and details and adds the step's name. */
-export function asStepError(step: StepName, err: unknown, details: string[]): LabError {
-  if (err instanceof LabError && err.message.startsWith('GitLab bootstrap failed')) return err;
-  const hint = err instanceof LabError ? err.hint : undefined;
-  const own = err instanceof LabError ? err.details : [];
-  return stepError(step, errorMessage(err), { ...(hint === undefined ? {} : { hint }), details: [...own, ...details], cause: err });
 }

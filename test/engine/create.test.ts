@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
-import { containerCreateOptions, parseEnvFile } from '../../src/engine/create.js';
+import { containerCreateOptions } from '../../src/engine/create.js';
+import { parseEnvFile } from '../../src/util/envfile.js';
 import { containerLabels, ownedBy, stackLabels } from '../../src/engine/labels.js';
 import { boundPortFromError, portTakenError } from '../../src/engine/ports.js';
 import { demultiplex } from '../../src/engine/logs.js';

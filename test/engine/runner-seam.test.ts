@@ -9,7 +9,7 @@ import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-la
 import { tempDir } from '../helpers/tmp.js';
 
 /**
- * The runner half of `lab up`, through the seam issue #5 fills: a stand-in bootstrap
+ * The runner half of `lab up`, through the bootstrap seam: a stand-in bootstrap
  * uses the context the engine hands over (exec in the GitLab container, HTTPS through
  * the proxy) and returns a token; the engine must render it into config.toml and start
  * the runner. The bootstrap is the collaborator replaced here, not the code under test.
