@@ -18,8 +18,8 @@ function outcomeOfError(err: unknown): CheckOutcome {
   return { status: 'fail', detail: errorMessage(err).split('\n')[0] ?? 'error', fix: err instanceof LabError ? err.hint : undefined };
 }
 
-function timedOut(check: DoctorCheck, ms: number): CheckOutcome {
-  if (check.onTimeout) return check.onTimeout(ms);
+function timedOut(check: DoctorCheck, ms: number, ctx: DoctorContext): CheckOutcome {
+  if (check.onTimeout) return check.onTimeout(ms, ctx);
   return {
     status: 'fail',
     detail: `no answer within ${duration(ms)}`,
@@ -37,7 +37,7 @@ async function runOne(check: DoctorCheck, ctx: DoctorContext, timeoutMs: number)
   const deadline = new Promise<CheckOutcome>((resolve) => {
     timer = setTimeout(() => {
       controller.abort();
-      resolve(timedOut(check, timeoutMs));
+      resolve(timedOut(check, timeoutMs, ctx));
     }, timeoutMs);
   });
   try {

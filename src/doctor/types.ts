@@ -62,6 +62,6 @@ export interface DoctorCheck {
   /** Overrides the runner's default per-check timeout. */
   timeoutMs?: number;
   /** The verdict when the check does not finish in time (default: fail). */
-  onTimeout?: (ms: number) => CheckOutcome;
+  onTimeout?: (ms: number, ctx: DoctorContext) => CheckOutcome;
   run(ctx: DoctorContext, signal: AbortSignal): Promise<CheckOutcome>;
 }

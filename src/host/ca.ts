@@ -24,7 +24,8 @@ export function caNickname(labName: string, fingerprint256: string): string {
   return `lab-${labName}-${fingerprint256.slice(0, 8)}`;
 }
 
-const hex = (colonHex: string) => colonHex.replace(/:/g, '');
+/** A fingerprint as Node and keytool print it (`AB:CD:…`), as lab records it: lower-case hex without colons. */
+export const hexFingerprint = (colonHex: string) => colonHex.replace(/:/g, '').toLowerCase();
 
 /** Parses the first certificate of a PEM or DER buffer; undefined when it is none. */
 export function parseCertificate(data: Buffer | string): X509Certificate | undefined {
@@ -45,7 +46,7 @@ export function isSameCertificate(data: Buffer | string | undefined, der: Buffer
 /** SHA-256 (lower-case hex) of the certificate in `data`, or undefined when there is none. */
 export function fingerprintOf(data: Buffer | string): string | undefined {
   const cert = parseCertificate(data);
-  return cert ? hex(cert.fingerprint256).toLowerCase() : undefined;
+  return cert ? hexFingerprint(cert.fingerprint256) : undefined;
 }
 
 export async function loadLabCa(model: LabModel): Promise<LabCa> {
@@ -60,12 +61,12 @@ export async function loadLabCa(model: LabModel): Promise<LabCa> {
   const cert = parseCertificate(data);
   if (!cert) throw fail(`${path} holds no certificate`, 'Restore the CA, or run `lab certs --new-ca` to replace it (every trust store then needs `lab trust` again).');
   if (!cert.ca) throw fail(`${path} is not a CA certificate`, 'Point certs.caroot (or --caroot) at a CA folder with rootCA.pem.');
-  const fingerprint256 = hex(cert.fingerprint256).toLowerCase();
+  const fingerprint256 = hexFingerprint(cert.fingerprint256);
   return {
     path,
     der: cert.raw,
     fingerprint256,
-    sha1: hex(cert.fingerprint).toUpperCase(),
+    sha1: hexFingerprint(cert.fingerprint).toUpperCase(),
     subject: cert.subject.replace(/\n/g, ', '),
     nick: caNickname(model.name, fingerprint256),
   };

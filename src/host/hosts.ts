@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { proxiedHosts, type LabModel } from '../config/model.js';
 import type { EngineEndpoint } from '../engine/endpoint.js';
-import { fail, UsageError } from '../util/errors.js';
+import { errnoCode, errorMessage, fail, UsageError } from '../util/errors.js';
 import type { HostsEntry } from './hostsfile.js';
 
 export type HostsTarget = 'published' | 'proxy';
@@ -23,7 +23,7 @@ export function systemHostsFile(platform: NodeJS.Platform = process.platform, en
 }
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback: where dockerd assumes an insecure registry. */
-export function isLoopback(ip: string): boolean {
+export function isLoopbackIp(ip: string): boolean {
   const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   if (isIP(v4) === 4) return v4.startsWith('127.');
   return ip === '::1' || ip === '0:0:0:0:0:0:0:1';
@@ -64,7 +64,7 @@ export async function planHosts(model: LabModel, endpoint: EngineEndpoint, targe
 export function hostsNotes(model: LabModel, entries: HostsEntry[]): string[] {
   const notes: string[] = [];
   const registry = entries.find((e) => e.host === model.hosts.registry);
-  if (registry && isLoopback(registry.ip)) {
+  if (registry && isLoopbackIp(registry.ip)) {
     // https://docs.docker.com/reference/api/engine/version/v1.57/schemas/RegistryServiceConfig/
     // ("By default, local registries (::1/128 and 127.0.0.0/8) are configured as insecure.")
     notes.push(
@@ -82,22 +82,18 @@ export interface HostResolution {
   host: string;
   /** What the system resolver (hosts file, then DNS) returns; empty when it fails. */
   addresses: string[];
+  /** The resolver's error code (ENOTFOUND, EAI_AGAIN, ...) when it failed. */
   error: string | undefined;
   /** Some address is loopback: for the registry, the insecure-registry trap. */
   loopback: boolean;
 }
 
-/** Resolves every lab host through the system resolver, the way browsers and dockerd do. */
-export async function resolveLabHosts(model: LabModel): Promise<HostResolution[]> {
-  return Promise.all(
-    proxiedHosts(model.hosts).map(async (host): Promise<HostResolution> => {
-      try {
-        const addresses = [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
-        return { host, addresses, error: undefined, loopback: addresses.some(isLoopback) };
-      } catch (err) {
-        const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : String(err);
-        return { host, addresses: [], error: code, loopback: false };
-      }
-    }),
-  );
+/** Resolves a host through the system resolver, the way browsers and dockerd do. */
+export async function resolveHost(host: string): Promise<HostResolution> {
+  try {
+    const addresses = [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
+    return { host, addresses, error: undefined, loopback: addresses.some(isLoopbackIp) };
+  } catch (err) {
+    return { host, addresses: [], error: errnoCode(err) ?? errorMessage(err), loopback: false };
+  }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, LabError } from '../util/errors.js';
-import { listBlocks, parseHostsEntries, removeBlock, upsertBlock, HostsFileError, type Eol, type HostsBlock, type HostsEntry } from './hostsfile.js';
+import { listBlocks, removeBlock, upsertBlock, type Eol, type HostsEntry } from './hostsfile.js';
 
 export type HostsChange = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
 
@@ -18,18 +18,14 @@ export class HostsAccessError extends LabError {
   }
 }
 
-export interface HostsInspection {
-  file: string;
-  exists: boolean;
-  /** This lab's block, when there is one. */
-  block: HostsBlock | undefined;
-  /** Every block of every lab in the file. */
-  blocks: HostsBlock[];
-  /** Every mapping in the file, blocks included, in file order. */
-  entries: HostsEntry[];
-  /** Set when the markers are broken; `block` is then unknown. */
-  problem: string | undefined;
-}
+/**
+ * The file is decoded and encoded as latin1: one character per byte, so bytes that are
+ * not valid UTF-8 (a comment in a legacy code page) go back out exactly as they came in.
+ * lab's markers and entries are ASCII, which reads the same either way.
+ */
+const BYTES = 'latin1';
+
+const denied = (code: string | undefined): code is string => code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
 
 async function resolveFile(file: string): Promise<string> {
   // Edit the target of a symlinked hosts file, never replace the link with a file.
@@ -42,27 +38,12 @@ async function resolveFile(file: string): Promise<string> {
 
 async function readHosts(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file, BYTES);
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT') return undefined;
-    if (code === 'EACCES' || code === 'EPERM') throw new HostsAccessError(file, code, 'read');
+    if (denied(code)) throw new HostsAccessError(file, code, 'read');
     throw err;
-  }
-}
-
-/** What the hosts file says, for `lab hosts` and `lab doctor`; never throws on broken markers. */
-export async function inspectHostsFile(file: string, lab: string): Promise<HostsInspection> {
-  const path = await resolveFile(file);
-  const text = await readHosts(path);
-  if (text === undefined) return { file: path, exists: false, block: undefined, blocks: [], entries: [], problem: undefined };
-  const entries = parseHostsEntries(text);
-  try {
-    const blocks = listBlocks(text);
-    return { file: path, exists: true, block: blocks.find((b) => b.lab === lab), blocks, entries, problem: undefined };
-  } catch (err) {
-    if (!(err instanceof HostsFileError)) throw err;
-    return { file: path, exists: true, block: undefined, blocks: [], entries, problem: err.message };
   }
 }
 
@@ -95,7 +76,7 @@ async function replaceContent(path: string, content: string, isNew: boolean): Pr
   const mode = info ? info.mode & 0o7777 : 0o644;
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.lab-tmp`);
   try {
-    await writeFile(tmp, content, { mode, flag: 'wx' });
+    await writeFile(tmp, content, { encoding: BYTES, mode, flag: 'wx' });
     await chmod(tmp, mode); // the umask narrowed the mode given to writeFile
     if (info && process.getuid?.() === 0 && (info.uid !== 0 || info.gid !== 0)) await chown(tmp, info.uid, info.gid);
     await rename(tmp, path);
@@ -105,15 +86,15 @@ async function replaceContent(path: string, content: string, isNew: boolean): Pr
     const code = errnoCode(err);
     const inPlace = code === 'EBUSY' || code === 'EXDEV' || ((code === 'EACCES' || code === 'EPERM') && !isNew && (await lstat(path).then(() => true, () => false)));
     if (!inPlace) {
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new HostsAccessError(path, code, 'write');
+      if (denied(code)) throw new HostsAccessError(path, code, 'write');
       throw err;
     }
   }
   try {
-    await writeFile(path, content);
+    await writeFile(path, content, BYTES);
   } catch (err) {
     const code = errnoCode(err);
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new HostsAccessError(path, code, 'write');
+    if (denied(code)) throw new HostsAccessError(path, code, 'write');
     throw err;
   }
 }

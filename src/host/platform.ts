@@ -98,9 +98,10 @@ export async function which(command: string, env: NodeJS.ProcessEnv = process.en
   return undefined;
 }
 
-export async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists (or, with a `mode` such as W_OK, whether this process may use it that way). */
+export async function exists(path: string, mode: number = constants.F_OK): Promise<boolean> {
   try {
-    await access(path);
+    await access(path, mode);
     return true;
   } catch {
     return false;

@@ -16,7 +16,7 @@ export interface WriteOptions {
  * put: Traefik's file watcher and lab's own change detection depend on that.
  */
 export async function writeIfChanged(path: string, content: string | Uint8Array, options: WriteOptions = {}): Promise<WriteResult> {
-  const next = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+  const next = Buffer.from(content);
   const previous = await readOptional(path);
   if (previous !== undefined && previous.equals(next)) {
     if (options.mode !== undefined) await chmod(path, options.mode);

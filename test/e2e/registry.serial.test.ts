@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../helpers/docker.js';
@@ -46,6 +46,7 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
   let lab: FixtureLab;
   let hostsBefore: Buffer;
   let dockerBefore: string;
+  let certsDBefore = true;
   let registry: string;
   let image: string;
   let pushedDigest = '';
@@ -56,6 +57,7 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
   beforeAll(async () => {
     hostsBefore = await readFile(HOSTS);
     dockerBefore = await snapshotTree(DOCKER_ETC);
+    certsDBefore = existsSync(join(DOCKER_ETC, 'certs.d'));
     lab = await fixtureLab(tempDir, { prefix: 'rg', uniqueDomain: true });
     registry = `${lab.hosts.registry}:${lab.ports.https}`;
     image = `${registry}/lab/demo:1`;
@@ -85,6 +87,8 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
     if (hostsBefore && !(await readFile(HOSTS)).equals(hostsBefore)) await writeFile(HOSTS, hostsBefore);
     const stray = join(DOCKER_ETC, 'certs.d', registry ?? 'none');
     if (registry && existsSync(stray)) await rm(stray, { recursive: true, force: true });
+    // certs.d itself, when lab trust created it and nothing else was put there since.
+    if (!certsDBefore) await rmdir(join(DOCKER_ETC, 'certs.d')).catch(() => undefined);
   });
 
   it('lab hosts --write --target proxy: the registry name resolves to the proxy, and doctor says so', async () => {

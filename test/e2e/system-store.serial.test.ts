@@ -1,11 +1,13 @@
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorJson, statuses } from '../helpers/doctor.js';
 import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 import { snapshotTree } from '../helpers/tree.js';
+import { ANCHORS, BUNDLE, debianRoot, JAVA_CACERTS, resolvedCerts, snapshotDebianStore, type StoreSnapshot } from '../host/helpers/debian-store.js';
+import { curlSystem } from '../host/helpers/https.js';
+import { readOptionalBytes } from '../host/helpers/snapshot.js';
 
 /**
  * `lab trust --system` against a running fixture lab, proven with the tool users have:
@@ -17,18 +19,7 @@ import { snapshotTree } from '../helpers/tree.js';
  * does); run it alone (see the *.serial suffix).
  */
 
-const ANCHORS = '/usr/local/share/ca-certificates';
-const CERTS = '/etc/ssl/certs';
-const BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-const JAVA_CACERTS = '/etc/ssl/certs/java/cacerts';
-const debianRoot = process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/sbin/update-ca-certificates');
 const run = await fixtureSuite({ when: debianRoot });
-
-/** /etc/ssl/certs by name → content: update-ca-certificates may swap a file for a link to the same bytes. */
-async function resolvedCerts(): Promise<string> {
-  const { stdout } = await execa('sh', ['-c', `cd ${CERTS} && for f in *; do [ -d "$f" ] || printf '%s %s\\n' "$f" "$(sha256sum < "$f" | cut -c1-16)"; done`]);
-  return stdout;
-}
 
 /** The Java keystore's trusted entries as sorted `alias fingerprint` lines (keytool -list). */
 async function javaEntries(path: string): Promise<string | undefined> {
@@ -45,42 +36,27 @@ async function javaEntries(path: string): Promise<string | undefined> {
   return entries.sort().join('\n');
 }
 
-async function readOptional(path: string): Promise<Buffer | undefined> {
-  return readFile(path).catch(() => undefined);
-}
-
 describe.runIf(run)('system store e2e: curl without --cacert against the running lab', () => {
   let lab: FixtureLab;
   let anchors: string;
   let certs: string;
   let bundle: Buffer | undefined;
-  let javaCacerts: Buffer | undefined;
   let javaBefore: string | undefined;
-  let url: string;
+  let store: StoreSnapshot | undefined;
 
   /** curl through the system trust only, the lab host sent to the published port. */
-  const curl = async () => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/proxy|curl_ca_bundle|ssl_cert/i.test(k)) env[k] = v;
-    const r = await execa('curl', ['-q', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--noproxy', '*', '--max-time', '10', '--resolve', `${lab.hosts.gitlab}:${lab.ports.https}:127.0.0.1`, url], {
-      reject: false,
-      env,
-      extendEnv: false,
-    });
-    return { exitCode: r.exitCode ?? -1, http: r.stdout.trim(), stderr: r.stderr };
-  };
+  const curl = () => curlSystem(lab.hosts.gitlab, lab.ports.https, '/-/readiness');
 
   beforeAll(async () => {
+    store = await snapshotDebianStore();
     anchors = await snapshotTree(ANCHORS);
     certs = await resolvedCerts();
-    bundle = await readOptional(BUNDLE);
-    javaCacerts = await readOptional(JAVA_CACERTS);
-    if (javaCacerts) {
+    bundle = await readOptionalBytes(BUNDLE);
+    if (await readOptionalBytes(JAVA_CACERTS)) {
       javaBefore = await javaEntries(JAVA_CACERTS);
       expect(javaBefore?.split('\n').length, 'keytool lists the Java keystore').toBeGreaterThan(10);
     }
     lab = await fixtureLab(tempDir, { prefix: 'ss', uniqueDomain: true });
-    url = `https://${lab.hosts.gitlab}:${lab.ports.https}/-/readiness`;
     const up = await lab.up();
     expect(up.exitCode, up.all).toBe(0);
   });
@@ -95,7 +71,7 @@ describe.runIf(run)('system store e2e: curl without --cacert against the running
       await lab.lab(['destroy', '--yes']);
       await lab.purge();
     }
-    if (javaCacerts && !(await readOptional(JAVA_CACERTS))?.equals(javaCacerts)) await writeFile(JAVA_CACERTS, javaCacerts);
+    await store?.restore();
   });
 
   it('before: curl refuses the lab certificate (exit 60), and doctor warns with the command to run', async () => {
@@ -125,7 +101,7 @@ describe.runIf(run)('system store e2e: curl without --cacert against the running
     expect(r.exitCode, r.stderr).toBe(60);
     expect(await snapshotTree(ANCHORS)).toBe(anchors);
     expect(await resolvedCerts()).toBe(certs);
-    expect((await readOptional(BUNDLE))?.equals(bundle ?? Buffer.alloc(0)), 'the CA bundle has its original bytes').toBe(true);
+    expect((await readOptionalBytes(BUNDLE))?.equals(bundle ?? Buffer.alloc(0)), 'the CA bundle has its original bytes').toBe(true);
     // Debian's ca-certificates-java hook rebuilds the Java keystore on both changes, so its
     // bytes (entry dates) change, and --fresh also brings in local anchors the keystore had
     // missed before (afterAll puts the original bytes back). What must hold: nothing that was

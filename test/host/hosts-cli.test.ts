@@ -81,6 +81,19 @@ describe('lab hosts --write / --remove', () => {
     expect(again.stdout).toMatch(/nothing to remove/);
   });
 
+  it('keeps bytes that are not UTF-8 (a legacy code page comment) exactly', async () => {
+    // "café" in Latin-1 (0xE9 alone is invalid UTF-8), then the same word in UTF-8.
+    const original = Buffer.concat([Buffer.from('127.0.0.1 localhost # caf'), Buffer.from([0xe9]), Buffer.from('\n10.0.0.1 nas # café\n')]);
+    const file = join(root, `hosts-bytes-${Math.random().toString(16).slice(2)}`);
+    await writeFile(file, original);
+    expect((await runLab(['--dir', labA, 'hosts', '--write', '--file', file])).exitCode).toBe(0);
+    const written = await readFile(file);
+    expect(written.subarray(0, original.length).equals(original)).toBe(true);
+    expect(written.toString('latin1')).toContain('127.0.0.1 gitlab.alpha.test');
+    expect((await runLab(['--dir', labA, 'hosts', '--remove', '--file', file])).exitCode).toBe(0);
+    expect((await readFile(file)).equals(original)).toBe(true);
+  });
+
   it('is idempotent: a second --write leaves the file untouched (mtime and inode)', async () => {
     const file = await hostsFile('127.0.0.1 localhost\n');
     expect((await runLab(['--dir', labA, 'hosts', '--write', '--file', file])).exitCode).toBe(0);

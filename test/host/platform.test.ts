@@ -3,7 +3,7 @@ import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
 import type { EngineEndpoint } from '../../src/engine/endpoint.js';
 import { caNickname } from '../../src/host/ca.js';
-import { hostsNotes, isLoopback, planHosts, resolveLabHosts, systemHostsFile } from '../../src/host/hosts.js';
+import { hostsNotes, isLoopbackIp, planHosts, resolveHost, systemHostsFile } from '../../src/host/hosts.js';
 import { certutilInstallHint, linuxFamily, parseOsRelease } from '../../src/host/platform.js';
 import { describeStep, shellQuote } from '../../src/host/privilege.js';
 import { dockerCaFile } from '../../src/host/trust/docker.js';
@@ -49,8 +49,8 @@ describe('hosts targets', () => {
   });
 
   it('recognises loopback addresses', () => {
-    for (const ip of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(ip)).toBe(true);
-    for (const ip of ['10.213.47.254', '192.168.1.1', '::2', '128.0.0.1']) expect(isLoopback(ip)).toBe(false);
+    for (const ip of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopbackIp(ip)).toBe(true);
+    for (const ip of ['10.213.47.254', '192.168.1.1', '::2', '128.0.0.1']) expect(isLoopbackIp(ip)).toBe(false);
   });
 
   it('points published names at the engine host and proxy names at the proxy IP', async () => {
@@ -78,7 +78,7 @@ describe('hosts targets', () => {
 
   it('resolves each lab host through the system resolver and flags loopback', async () => {
     const m = model('domain: nowhere-9c1f.test\nhosts:\n  registry: localhost\n');
-    const [gitlab, registry] = await resolveLabHosts(m);
+    const [gitlab, registry] = await Promise.all([m.hosts.gitlab, m.hosts.registry].map(resolveHost));
     expect(gitlab).toMatchObject({ host: 'gitlab.nowhere-9c1f.test', addresses: [], loopback: false });
     expect(gitlab?.error).toMatch(/ENOTFOUND|EAI_AGAIN/);
     expect(registry).toMatchObject({ host: 'localhost', error: undefined, loopback: true });

@@ -110,30 +110,32 @@ describe.runIf(process.platform === 'linux' && isRoot)('lab trust --docker', () 
   });
 });
 
-async function ensureCertutil(): Promise<boolean> {
-  if ((await execa('sh', ['-c', 'command -v certutil'], { reject: false })).exitCode === 0) return true;
-  if (!isRoot) return false;
-  // Quick on Debian (one small package); without it, only the "missing certutil" path is tested.
-  await execa('apt-get', ['install', '-y', '-q', 'libnss3-tools'], { reject: false, timeout: 120_000, env: { DEBIAN_FRONTEND: 'noninteractive' } });
-  return (await execa('sh', ['-c', 'command -v certutil'], { reject: false })).exitCode === 0;
+/** The absolute path of a command on PATH, like `command -v`. */
+async function onPath(command: string): Promise<string | undefined> {
+  const r = await execa('sh', ['-c', `command -v ${command}`], { reject: false });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
+
+// scripts/test-deps.sh installs certutil where it can; without it only the "missing certutil" path runs.
+const hasCertutil = (await onPath('certutil')) !== undefined;
 
 describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
   let root: string;
   let home: string;
   let lab: TrustLab;
-  let hasCertutil = false;
+  /** Another CA, to put under lab's nickname behind its back. */
+  let other: TrustLab;
   let dbs: string[];
 
   beforeAll(async () => {
-    hasCertutil = await ensureCertutil();
     root = await tempDir('lab-trust-nss-');
     home = join(root, 'home');
     lab = await makeTrustLab(root, { https: 8443, tag: 'n' });
+    other = await makeTrustLab(root, { https: 8443, tag: 'm' });
     dbs = [join(home, '.pki', 'nssdb'), join(home, '.mozilla', 'firefox', 'abcd1234.default-release')];
     for (const db of dbs) await mkdir(db, { recursive: true });
     if (hasCertutil) for (const db of dbs) await execa('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
-  }, 180_000);
+  });
 
   it('says how to install certutil when it is missing', async () => {
     const emptyPath = join(root, 'empty-path');
@@ -147,8 +149,7 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     expect(r.stderr).toContain('sudo apt install libnss3-tools');
   });
 
-  it('installs into ~/.pki/nssdb and each Firefox profile; certutil -V then accepts the CA', async () => {
-    if (!hasCertutil) return;
+  it.runIf(hasCertutil)('installs into ~/.pki/nssdb and each Firefox profile; certutil -V then accepts the CA', async () => {
     const r = await runLab(['--dir', lab.dir, 'trust', '--nss'], { env: { HOME: home } });
     expect(r.exitCode, r.all).toBe(0);
     for (const db of dbs) {
@@ -163,8 +164,7 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     expect(check.stdout.match(/^ok +nss /gm)).toHaveLength(2);
   });
 
-  it('--uninstall removes the nickname from each database again', async () => {
-    if (!hasCertutil) return;
+  it.runIf(hasCertutil)('--uninstall removes the nickname from each database again', async () => {
     const r = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--nss'], { env: { HOME: home } });
     expect(r.exitCode, r.all).toBe(0);
     for (const db of dbs) {
@@ -175,27 +175,43 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     expect(check.exitCode).toBe(1);
     expect(check.stdout).toMatch(/fix: Run `lab trust --nss`/);
   });
+
+  it.runIf(hasCertutil)('leaves a certificate that took the nickname behind lab\'s back: install refuses, --uninstall keeps it', async () => {
+    const env = { HOME: home };
+    expect((await runLab(['--dir', lab.dir, 'trust', '--nss'], { env })).exitCode).toBe(0);
+    const [swapped = '', untouched = ''] = dbs;
+    await execa('certutil', ['-D', '-d', `sql:${swapped}`, '-n', lab.nick]);
+    await execa('certutil', ['-A', '-d', `sql:${swapped}`, '-t', 'C,,', '-n', lab.nick, '-i', other.caCert]);
+
+    const again = await runLab(['--dir', lab.dir, 'trust', '--nss'], { env });
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(`"${lab.nick}" in sql:${swapped} holds another certificate`);
+
+    const u = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--nss'], { env });
+    expect(u.exitCode, u.all).toBe(0);
+    expect(u.stderr).toContain('now holds another certificate; left in place');
+    const kept = await execa('certutil', ['-L', '-d', `sql:${swapped}`, '-n', lab.nick, '-a']);
+    expect(new X509Certificate(kept.stdout).raw.equals(other.caDer)).toBe(true);
+    expect((await execa('certutil', ['-L', '-d', `sql:${untouched}`, '-n', lab.nick], { reject: false })).exitCode).not.toBe(0);
+  });
 });
 
-async function realKeytool(): Promise<string | undefined> {
-  const r = await execa('sh', ['-c', 'command -v keytool'], { reject: false });
-  return r.exitCode === 0 ? realpath(r.stdout.trim()) : undefined;
-}
+const keytoolOnPath = await onPath('keytool');
 
 describe.runIf(process.platform === 'linux')('lab trust --java', () => {
   let root: string;
   let javaHome: string;
   let lab: TrustLab;
-  let keytool: string | undefined;
+  let keytool: string;
   let keystore: string;
 
   beforeAll(async () => {
-    keytool = await realKeytool();
     root = await tempDir('lab-trust-java-');
     lab = await makeTrustLab(root, { https: 8443, tag: 'j' });
     javaHome = join(root, 'jdk');
     keystore = join(javaHome, 'lib', 'security', 'cacerts');
-    if (!keytool) return;
+    if (!keytoolOnPath) return;
+    keytool = await realpath(keytoolOnPath);
     // A private JDK layout: the real keytool, and a copy of its cacerts to change.
     await mkdir(join(javaHome, 'bin'), { recursive: true });
     await mkdir(join(javaHome, 'lib', 'security'), { recursive: true });
@@ -209,8 +225,7 @@ describe.runIf(process.platform === 'linux')('lab trust --java', () => {
     expect(r.stderr).toMatch(/JAVA_HOME is not set/);
   });
 
-  it('imports the CA with keytool, verifies the fingerprint, and removes it again', async () => {
-    if (!keytool) return;
+  it.runIf(keytoolOnPath !== undefined)('imports the CA with keytool, verifies the fingerprint, and removes it again', async () => {
     const env = { JAVA_HOME: javaHome };
     const r = await runLab(['--dir', lab.dir, 'trust', '--java'], { env });
     expect(r.exitCode, r.all).toBe(0);

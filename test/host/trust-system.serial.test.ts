@@ -6,21 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_BIN, runLab } from '../helpers/cli.js';
 import { freePort } from '../helpers/docker.js';
 import { tempDir } from '../helpers/tmp.js';
+import { ANCHORS, BUNDLE, CERTS, debianRoot, JAVA_CACERTS, resolvedCerts, snapshotDebianStore, type StoreSnapshot } from './helpers/debian-store.js';
 import { curlSystem, startHttps } from './helpers/https.js';
 import { makeTrustLab, openForNobody, readJson, type TrustLab } from './helpers/lab.js';
-import { describeSnapshot, readOptionalBytes, restoreDir, snapshotDir, type DirSnapshot } from './helpers/snapshot.js';
-
-const ANCHORS = '/usr/local/share/ca-certificates';
-const CERTS = '/etc/ssl/certs';
-const BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
-const JAVA_CACERTS = '/etc/ssl/certs/java/cacerts';
-const debianRoot = process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/sbin/update-ca-certificates');
-
-/** /etc/ssl/certs by name → resolved content: update-ca-certificates may turn a copied file into a link to the same bytes. */
-async function resolvedCerts(): Promise<string> {
-  const { stdout } = await execa('sh', ['-c', `cd ${CERTS} && for f in *; do [ -d "$f" ] || printf '%s %s\\n' "$f" "$(sha256sum < "$f" | cut -c1-16)"; done`]);
-  return stdout;
-}
+import { describeSnapshot, readOptionalBytes, snapshotDir, type DirSnapshot } from './helpers/snapshot.js';
 
 describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
   let root: string;
@@ -33,8 +22,10 @@ describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
   let certsResolved: string;
   let bundle: Buffer | undefined;
   let javaCacerts: Buffer | undefined;
+  let store: StoreSnapshot | undefined;
 
   beforeAll(async () => {
+    store = await snapshotDebianStore();
     anchors = await snapshotDir(ANCHORS);
     certs = await snapshotDir(CERTS);
     certsResolved = await resolvedCerts();
@@ -57,9 +48,7 @@ describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
       await rm(leftover, { force: true });
       await execa('update-ca-certificates', ['--fresh'], { reject: false });
     }
-    await restoreDir(ANCHORS, anchors);
-    await restoreDir(CERTS, certs);
-    if (javaCacerts) await writeFile(JAVA_CACERTS, javaCacerts);
+    await store?.restore();
   });
 
   it('--dry-run prints the exact commands and changes nothing', async () => {

@@ -1,11 +1,13 @@
-import { lookup } from 'node:dns/promises';
 import { proxiedHosts, type LabModel } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
-import { hostsNotes, isLoopback, resolvePublishedAddress } from '../../host/hosts.js';
+import { hostsNotes, isLoopbackIp, resolveHost, resolvePublishedAddress } from '../../host/hosts.js';
 import { isRootUser } from '../../host/platform.js';
-import { errnoCode } from '../../util/errors.js';
+import { fail } from '../../util/errors.js';
 import { duration } from '../runner.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
+
+/** Resolver answers that only mean "no such name here", not a broken resolver. */
+const NOT_FOUND = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ENODATA']);
 
 /** Where a lab host may point for the lab to be reachable from this machine. */
 interface Targets {
@@ -47,7 +49,7 @@ export function dnsVerdict(model: LabModel, host: string, addresses: string[], t
   }
   const shown = `${host} → ${addresses.join(', ')}`;
   const isRegistry = host === model.hosts.registry;
-  const loopback = addresses.filter(isLoopback);
+  const loopback = addresses.filter(isLoopbackIp);
   if (isRegistry && loopback.length > 0) {
     const fix = canProxy
       ? `Point it at the proxy instead: \`${writeCmd}\`.`
@@ -61,7 +63,7 @@ export function dnsVerdict(model: LabModel, host: string, addresses: string[], t
     };
   }
   const expected = [targets.proxy, targets.published].filter((a): a is string => a !== undefined);
-  if (expected.length === 0 || addresses.some((a) => expected.includes(a) || (isLoopback(a) && expected.some(isLoopback)))) {
+  if (expected.length === 0 || addresses.some((a) => expected.includes(a) || (isLoopbackIp(a) && expected.some(isLoopbackIp)))) {
     const via = targets.proxy !== undefined && addresses.includes(targets.proxy) ? 'the proxy' : 'the published ports';
     return { status: 'ok', detail: `${shown} (${via})` };
   }
@@ -78,18 +80,13 @@ export function dnsChecks(model: LabModel): DoctorCheck[] {
     (host): DoctorCheck => ({
       id: `dns.${roleOf(model, host)}`,
       title: `${host} resolves`,
-      onTimeout: (ms) => ({ status: 'warn', detail: `${host}: the system resolver did not answer within ${duration(ms)}`, fix: 'Check the DNS servers in /etc/resolv.conf, or add the lab hosts to the hosts file with `lab hosts --write`.' }),
+      onTimeout: (ms, ctx) => ({ status: 'warn', detail: `${host}: the system resolver did not answer within ${duration(ms)}`, fix: `Check the DNS servers in /etc/resolv.conf, or add the lab hosts to the hosts file with \`${asAdmin(ctx.lab('hosts --write'))}\`.` }),
       async run(ctx) {
-        const targets = await targetsOf(ctx);
-        let addresses: string[];
-        try {
-          addresses = [...new Set((await lookup(host, { all: true })).map((a) => a.address))];
-        } catch (err) {
-          const code = errnoCode(err);
-          if (code !== 'ENOTFOUND' && code !== 'EAI_AGAIN' && code !== 'ENODATA') throw err;
-          addresses = [];
+        const [targets, resolved] = await Promise.all([targetsOf(ctx), resolveHost(host)]);
+        if (resolved.error !== undefined && !NOT_FOUND.has(resolved.error)) {
+          throw fail(`${host}: the system resolver failed (${resolved.error})`, 'Check the resolver configuration (/etc/resolv.conf, /etc/nsswitch.conf) and the hosts file.');
         }
-        return dnsVerdict(model, host, addresses, targets, ctx.lab);
+        return dnsVerdict(model, host, resolved.addresses, targets, ctx.lab);
       },
     }),
   );

@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import { registryAddress, type LabModel } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
 import { readOptional } from '../../util/fs.js';
-import { fingerprintOf, isSameCertificate } from '../ca.js';
+import { isSameCertificate } from '../ca.js';
 import { exists, which, type PlatformInfo } from '../platform.js';
-import type { Step } from '../privilege.js';
-import { missingDirs } from './fsplan.js';
+import { copyInSteps, copyOutSteps } from './fsplan.js';
 import { opensslVerify } from './probe.js';
 import type { TrustInstall } from './record.js';
 import type { Applicability, InstallPlan, TrustCheck, TrustContext, UninstallContext, UninstallPlan } from './types.js';
@@ -61,7 +60,6 @@ export async function dockerApplicability(ctx: Pick<TrustContext, 'platform' | '
 
 export async function planDockerInstall(ctx: TrustContext, recorded: TrustInstall[]): Promise<InstallPlan[]> {
   const { ca, model } = ctx;
-  const dir = dockerCertsDir(model);
   const file = dockerCaFile(model);
   const mine = recorded.find((e) => e.kind === 'docker' && e.file === file);
   const current = await readOptional(file);
@@ -71,11 +69,7 @@ export async function planDockerInstall(ctx: TrustContext, recorded: TrustInstal
   if (current !== undefined && !mine) {
     return [{ store: 'docker', location: file, status: 'conflict', steps: [], message: `${file} holds another CA (maybe another lab with the same registry name)`, hint: 'Uninstall that lab\'s trust (`lab trust --uninstall` in its folder) or move the file away, then run lab trust again.' }];
   }
-  const createdDirs = await missingDirs(dir);
-  const steps: Step[] = [
-    ...createdDirs.map((path): Step => ({ kind: 'mkdir', path, mode: 0o755, privileged: true })),
-    { kind: 'copy', from: ca.path, to: file, mode: 0o644, privileged: true },
-  ];
+  const { steps, createdDirs } = await copyInSteps(ca.path, file);
   const record: TrustInstall = {
     kind: 'docker',
     file,
@@ -89,13 +83,7 @@ export async function planDockerInstall(ctx: TrustContext, recorded: TrustInstal
 
 export async function planDockerUninstall(entry: TrustInstall, _ctx: UninstallContext): Promise<UninstallPlan> {
   if (entry.kind !== 'docker') throw new Error(`not a Docker entry: ${entry.kind}`);
-  const steps: Step[] = [];
-  const notes: string[] = [];
-  const current = await readOptional(entry.file);
-  if (current !== undefined && fingerprintOf(current) !== entry.fingerprint256) notes.push(`${entry.file} now holds another certificate; left in place`);
-  else if (current !== undefined) steps.push({ kind: 'remove', path: entry.file, privileged: true });
-  for (const dir of [...entry.createdDirs].reverse()) steps.push({ kind: 'rmdir', path: dir, privileged: true });
-  return { entry, steps, notes };
+  return { entry, ...(await copyOutSteps(entry.file, entry.fingerprint256, entry.createdDirs)) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { hexFingerprint } from '../ca.js';
 import { exists } from '../platform.js';
 import type { Step } from '../privilege.js';
 import type { TrustInstall } from './record.js';
@@ -34,23 +34,13 @@ export async function javaApplicability(ctx: Pick<TrustContext, 'env' | 'platfor
   return { applies: true, reason: store.keystore };
 }
 
-async function writable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hexOf = (colon: string) => colon.replace(/:/g, '').toLowerCase();
 
 /** The SHA-256 of the alias in the keystore, or undefined when there is no such alias. */
 export async function javaAliasFingerprint(store: JavaStore, alias: string): Promise<string | undefined> {
   const r = await execa(store.keytool, ['-list', '-keystore', store.keystore, '-storepass', STOREPASS, '-alias', alias], { reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) return undefined;
   const m = /SHA-?256\)?:\s*([0-9A-F:]+)/i.exec(r.stdout);
-  return m?.[1] ? hexOf(m[1]) : '';
+  return m?.[1] ? hexFingerprint(m[1]) : '';
 }
 
 export async function planJavaInstall(ctx: TrustContext, recorded: TrustInstall[]): Promise<InstallPlan[]> {
@@ -64,7 +54,7 @@ export async function planJavaInstall(ctx: TrustContext, recorded: TrustInstall[
   if (present !== undefined) {
     return [{ store: 'java', location, status: 'conflict', steps: [], message: `alias "${ca.nick}" in ${store.keystore} holds another certificate`, hint: `Remove it with \`keytool -delete -alias ${ca.nick} -keystore ${store.keystore}\` if it is stale.` }];
   }
-  const privileged = !(await writable(store.keystore));
+  const privileged = !(await exists(store.keystore, constants.W_OK));
   const steps: Step[] = [
     { kind: 'exec', argv: [store.keytool, '-importcert', '-noprompt', '-keystore', store.keystore, '-storepass', STOREPASS, '-alias', ca.nick, '-file', ca.path], privileged },
   ];
@@ -79,7 +69,7 @@ export async function planJavaUninstall(entry: TrustInstall, _ctx: UninstallCont
   const present = await javaAliasFingerprint(store, entry.nick);
   if (present === undefined) return { entry, steps: [], notes: [`alias "${entry.nick}" is no longer in ${entry.keystore}`] };
   if (present !== entry.fingerprint256) return { entry, steps: [], notes: [`alias "${entry.nick}" in ${entry.keystore} now holds another certificate; left in place`] };
-  const privileged = !(await writable(entry.keystore));
+  const privileged = !(await exists(entry.keystore, constants.W_OK));
   return { entry, notes: [], steps: [{ kind: 'exec', argv: [entry.keytool, '-delete', '-noprompt', '-keystore', entry.keystore, '-storepass', STOREPASS, '-alias', entry.nick], privileged }] };
 }
 

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { fingerprintOf } from '../ca.js';
 import { certutilInstallHint, exists, which, type PlatformInfo } from '../platform.js';
 import type { Step } from '../privilege.js';
 import { commandProbe } from './probe.js';
@@ -72,6 +73,13 @@ export async function nssApplicability(ctx: Pick<TrustContext, 'platform' | 'env
   return { applies: true, reason: `${dbs.length} NSS database(s)` };
 }
 
+/** The SHA-256 of the certificate under `nick` in `db` (certutil -L -a prints it as PEM), or undefined when there is none. */
+async function nickFingerprint(certutil: string, db: string, nick: string): Promise<string | undefined> {
+  const listed = await execa(certutil, ['-L', '-d', db, '-n', nick, '-a'], { reject: false, stdin: 'ignore' });
+  if (listed.exitCode !== 0) return undefined;
+  return fingerprintOf(listed.stdout) ?? '';
+}
+
 function missingCertutil(platform: PlatformInfo): { message: string; hint: string } {
   return { message: 'NSS databases exist, but certutil (NSS tools) is not installed', hint: `Install it with \`${certutilInstallHint(platform)}\`, then run \`lab trust --nss\`.` };
 }
@@ -86,9 +94,13 @@ export async function planNssInstall(ctx: TrustContext, recorded: TrustInstall[]
   for (const db of dbs) {
     const location = `${db.spec} (${ca.nick})`;
     const mine = recorded.some((e) => e.kind === 'nss' && e.db === db.spec && e.nick === ca.nick);
-    const listed = await execa(certutil, ['-L', '-d', db.spec, '-n', ca.nick], { reject: false, stdin: 'ignore' });
-    if (listed.exitCode === 0) {
+    const present = await nickFingerprint(certutil, db.spec, ca.nick);
+    if (present === ca.fingerprint256) {
       plans.push({ store: 'nss', location, status: mine ? 'installed' : 'present', steps: [] });
+      continue;
+    }
+    if (present !== undefined) {
+      plans.push({ store: 'nss', location, status: 'conflict', steps: [], message: `"${ca.nick}" in ${db.spec} holds another certificate`, hint: `Remove it with \`certutil -D -d ${db.spec} -n ${ca.nick}\` if it is stale.` });
       continue;
     }
     // Trust "C,," = a CA trusted to issue server certificates (certutil -t).
@@ -105,8 +117,9 @@ export async function planNssUninstall(entry: TrustInstall, ctx: UninstallContex
   if (!certutil) return { entry, steps: [], notes: [`certutil is missing; cannot remove "${entry.nick}" from ${entry.db} (${certutilInstallHint(ctx.platform)})`] };
   const dir = entry.db.replace(/^(sql|dbm):/, '');
   if (!(await exists(dir))) return { entry, steps: [], notes: [`${entry.db} no longer exists`] };
-  const listed = await execa(certutil, ['-L', '-d', entry.db, '-n', entry.nick], { reject: false, stdin: 'ignore' });
-  if (listed.exitCode !== 0) return { entry, steps: [], notes: [`"${entry.nick}" is no longer in ${entry.db}`] };
+  const present = await nickFingerprint(certutil, entry.db, entry.nick);
+  if (present === undefined) return { entry, steps: [], notes: [`"${entry.nick}" is no longer in ${entry.db}`] };
+  if (present !== entry.fingerprint256) return { entry, steps: [], notes: [`"${entry.nick}" in ${entry.db} now holds another certificate; left in place`] };
   return { entry, notes: [], steps: [{ kind: 'exec', argv: [certutil, '-D', '-d', entry.db, '-n', entry.nick], privileged: false }] };
 }
 

@@ -2,10 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { readOptional } from '../../util/fs.js';
-import { bundleCertificates, fingerprintOf, isSameCertificate } from '../ca.js';
+import { bundleCertificates, isSameCertificate } from '../ca.js';
 import type { LinuxFamily } from '../platform.js';
 import type { Step } from '../privilege.js';
-import { missingDirs } from './fsplan.js';
+import { copyInSteps, copyOutSteps } from './fsplan.js';
 import { commandProbe, opensslVerify, type ProbeResult } from './probe.js';
 import { labHttpsTarget, offlineSubject, verifyHttps } from './verify.js';
 import type { TrustInstall } from './record.js';
@@ -92,12 +92,8 @@ export async function planSystemInstall(ctx: TrustContext, recorded: TrustInstal
   if (current !== undefined && !same && !mine) {
     return [{ store: 'system', location: file, status: 'conflict', steps: [], message: `${file} exists and holds another certificate`, hint: 'Move it away yourself if it is stale, then run lab trust again.' }];
   }
-  const createdDirs = await missingDirs(layout.dir);
-  const steps: Step[] = [
-    ...createdDirs.map((path): Step => ({ kind: 'mkdir', path, mode: 0o755, privileged: true })),
-    ...(same ? [] : [{ kind: 'copy', from: ca.path, to: file, mode: 0o644, privileged: true } satisfies Step]),
-    { kind: 'exec', argv: layout.refresh, privileged: true },
-  ];
+  const { steps, createdDirs } = await copyInSteps(ca.path, file, !same);
+  steps.push({ kind: 'exec', argv: layout.refresh, privileged: true });
   const record: TrustInstall = { ...base, kind: 'system-anchor', family, file, createdDirs: [...(mine?.kind === 'system-anchor' ? mine.createdDirs : []), ...createdDirs] };
   return [{ store: 'system', location: file, status: 'install', steps, record }];
 }
@@ -128,15 +124,7 @@ export async function planSystemUninstall(entry: TrustInstall, _ctx: UninstallCo
   }
   if (entry.kind !== 'system-anchor') throw new Error(`not a system entry: ${entry.kind}`);
   const layout = ANCHOR_LAYOUTS[entry.family];
-  const notes: string[] = [];
-  const steps: Step[] = [];
-  const current = await readOptional(entry.file);
-  if (current !== undefined && fingerprintOf(current) !== entry.fingerprint256) {
-    notes.push(`${entry.file} now holds another certificate; left in place`);
-  } else if (current !== undefined) {
-    steps.push({ kind: 'remove', path: entry.file, privileged: true });
-  }
-  for (const dir of [...entry.createdDirs].reverse()) steps.push({ kind: 'rmdir', path: dir, privileged: true });
+  const { steps, notes } = await copyOutSteps(entry.file, entry.fingerprint256, entry.createdDirs);
   if (entry.family === 'debian') {
     // A plain run keeps the links of a removed local certificate (it only counts
     // additions and '!' lines); --fresh rebuilds /etc/ssl/certs from what is there.

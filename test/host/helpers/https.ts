@@ -21,13 +21,13 @@ export async function startHttps(certFile: string, keyFile: string, port = 0): P
 }
 
 /** curl through the system trust (no --cacert), as a user would; exit code 0 means verified. */
-export async function curlSystem(host: string, port: number, extra: string[] = []): Promise<{ exitCode: number; stderr: string }> {
+export async function curlSystem(host: string, port: number, path = '/'): Promise<{ exitCode: number; stderr: string; http: string }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/proxy|curl_ca_bundle|ssl_cert/i.test(k)) env[k] = v;
-  const r = await execa('curl', ['-q', '-sS', '-o', '/dev/null', '--noproxy', '*', '--max-time', '10', '--resolve', `${host}:${port}:127.0.0.1`, ...extra, `https://${host}:${port}/`], {
+  const r = await execa('curl', ['-q', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--noproxy', '*', '--max-time', '10', '--resolve', `${host}:${port}:127.0.0.1`, `https://${host}:${port}${path}`], {
     reject: false,
     env,
     extendEnv: false,
   });
-  return { exitCode: r.exitCode ?? -1, stderr: r.stderr };
+  return { exitCode: r.exitCode ?? -1, stderr: r.stderr, http: r.stdout.trim() };
 }
