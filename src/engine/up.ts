@@ -4,6 +4,7 @@ import { bootstrap, prepareSecrets, type BootstrapResult, type ContainerRef } fr
 import { ensureCerts } from '../certs/index.js';
 import { loadRenderInputs } from '../stack/inputs.js';
 import { renderFiles, writeRendered } from '../stack/render.js';
+import { containerName, runnerService } from '../stack/services.js';
 import type { ServiceName } from '../stack/spec.js';
 import { LabError } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
@@ -20,7 +21,6 @@ import { describeProgress, pullImage } from './pull.js';
 import { labHttpsClient } from './https.js';
 import { labRoute, strategyFor, waitForService } from './readiness.js';
 import { summary } from './summary.js';
-import { containerName, runnerService } from '../stack/services.js';
 
 export interface UpOptions {
   dryRun: boolean;
