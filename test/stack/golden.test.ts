@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { proxiedHosts, publicUrl, registryAddress, type LabModel } from '../../src/config/model.js';
 import { renderFiles, type RenderedFile } from '../../src/stack/render.js';
 import { tempDir } from '../helpers/tmp.js';
-import { at, file, GOLDEN_DIR, modelOf, renderByPath, tomlOf, unescapeCompose, yamlOf } from './support.js';
+import { at, file, GOLDEN_DIR, RENDERED_FILES, modelOf, renderByPath, tomlOf, unescapeCompose, yamlOf } from './support.js';
 
 // Golden files pin the exact bytes; the checks below the byte comparison read the files
 // back and hold them against the model, so a golden file cannot quietly bless a bug.
@@ -30,14 +30,7 @@ describe.each(CASES)('rendering the $name lab', ({ name, labYml }) => {
     const dir = await tempDir();
     const model = modelOf(labYml, dir);
     const files = renderByPath(model);
-    expect([...files.keys()]).toEqual([
-      'compose/traefik.yml',
-      'compose/gitlab.yml',
-      'compose/runner.yml',
-      'compose/traefik/traefik.yml',
-      'compose/traefik/dynamic/lab.yml',
-      '.lab/runner/config.toml',
-    ]);
+    expect([...files.keys()]).toEqual(RENDERED_FILES);
     for (const [rel, rendered] of files) {
       const actual = rendered.content.split(dir).join(LAB_DIR_TOKEN);
       const golden = goldenPath(name, rel);

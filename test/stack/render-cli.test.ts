@@ -3,18 +3,10 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { RENDERED_FILES } from './support.js';
 
 // `lab render` observed from the outside: the files on disk, their modes and mtimes,
 // and what the command prints.
-
-const RENDERED = [
-  'compose/traefik.yml',
-  'compose/gitlab.yml',
-  'compose/runner.yml',
-  'compose/traefik/traefik.yml',
-  'compose/traefik/dynamic/lab.yml',
-  '.lab/runner/config.toml',
-];
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -23,7 +15,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 async function snapshot(dir: string): Promise<Map<string, { mtimeMs: number; content: string }>> {
   const result = new Map<string, { mtimeMs: number; content: string }>();
-  for (const f of RENDERED) {
+  for (const f of RENDERED_FILES) {
     const path = join(dir, f);
     result.set(f, { mtimeMs: (await stat(path)).mtimeMs, content: await readFile(path, 'utf8') });
   }
@@ -35,17 +27,17 @@ describe('lab render', () => {
     const dir = await tempDir();
     const first = await runLab(['render', '--dir', dir]);
     expect(first.exitCode, first.all).toBe(0);
-    for (const f of RENDERED) expect(first.stdout).toMatch(new RegExp(`created\\s+${f.replace(/\./g, '\\.')}`));
-    expect(await listFiles(dir)).toEqual([...RENDERED].sort());
+    for (const f of RENDERED_FILES) expect(first.stdout).toMatch(new RegExp(`created\\s+${f.replace(/\./g, '\\.')}`));
+    expect(await listFiles(dir)).toEqual([...RENDERED_FILES].sort());
 
     const before = await snapshot(dir);
     await new Promise((r) => setTimeout(r, 50)); // an mtime change would be visible
     const second = await runLab(['render', '--dir', dir, '--json']);
     expect(second.exitCode, second.all).toBe(0);
     const report = JSON.parse(second.stdout) as { files: { path: string; result: string }[] };
-    expect(report.files).toEqual(RENDERED.map((path) => ({ path, result: 'unchanged' })));
+    expect(report.files).toEqual(RENDERED_FILES.map((path) => ({ path, result: 'unchanged' })));
     const after = await snapshot(dir);
-    for (const f of RENDERED) expect(after.get(f), f).toEqual(before.get(f));
+    for (const f of RENDERED_FILES) expect(after.get(f), f).toEqual(before.get(f));
   });
 
   it('writes config.toml (and its folder) private, everything else readable', async () => {
@@ -53,7 +45,7 @@ describe('lab render', () => {
     expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
     expect((await stat(join(dir, '.lab/runner/config.toml'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, '.lab/runner'))).mode & 0o777).toBe(0o700);
-    for (const f of RENDERED.filter((f) => f.startsWith('compose/'))) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o644);
+    for (const f of RENDERED_FILES.filter((f) => f.startsWith('compose/'))) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o644);
   });
 
   it('updates only the files a lab.yml change affects', async () => {
@@ -65,7 +57,7 @@ describe('lab render', () => {
     expect(run.exitCode, run.all).toBe(0);
     const results = Object.fromEntries((JSON.parse(run.stdout) as { files: { path: string; result: string }[] }).files.map((f) => [f.path, f.result]));
     expect(results['.lab/runner/config.toml']).toBe('updated');
-    for (const f of RENDERED.filter((f) => f.startsWith('compose/'))) {
+    for (const f of RENDERED_FILES.filter((f) => f.startsWith('compose/'))) {
       expect(results[f], f).toBe('unchanged');
       expect((await stat(join(dir, f))).mtimeMs).toBe(before.get(f)?.mtimeMs);
     }
@@ -83,7 +75,7 @@ describe('lab render', () => {
     expect(run.exitCode, run.all).toBe(0);
     expect(run.all).not.toContain(token);
     expect(await readFile(join(dir, '.lab/runner/config.toml'), 'utf8')).toContain(`token = "${token}"`);
-    for (const f of RENDERED.filter((f) => !f.endsWith('config.toml'))) {
+    for (const f of RENDERED_FILES.filter((f) => !f.endsWith('config.toml'))) {
       const text = await readFile(join(dir, f), 'utf8');
       expect(text, f).not.toContain(token);
       expect(text, f).not.toContain('Sup3r-S3cret-R00t');
@@ -94,7 +86,7 @@ describe('lab render', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'lab.yml'), 'gitlab:\n  pages: true\nrunner:\n  docker: dind\n');
     expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
-    for (const f of RENDERED) {
+    for (const f of RENDERED_FILES) {
       const text = await readFile(join(dir, f), 'utf8');
       expect(text, f).not.toContain('certs/ca');
       expect(text, f).not.toContain('rootCA-key');

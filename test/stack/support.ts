@@ -74,3 +74,13 @@ export function keyPaths(tree: unknown, prefix = ''): string[] {
   if (entries.length === 0) return prefix ? [prefix] : [];
   return entries.flatMap(([k, v]) => keyPaths(v, prefix ? `${prefix}.${k}` : k));
 }
+
+/** Every file `lab render` writes before the CA exists, in the order renderFiles returns them. */
+export const RENDERED_FILES = [
+  'compose/traefik.yml',
+  'compose/gitlab.yml',
+  'compose/runner.yml',
+  'compose/traefik/traefik.yml',
+  'compose/traefik/dynamic/lab.yml',
+  '.lab/runner/config.toml',
+] as const;
