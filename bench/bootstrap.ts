@@ -21,12 +21,13 @@
 //   with that wait (zero intervals) subtracted; a run that needed a second poll would
 //   have one check_interval subtracted.
 // Prints medians; asserts nothing.
-import { execa } from 'execa';
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { parse } from 'smol-toml';
 import { fixtureLab, missingFixtures } from '../test/helpers/fixture-lab.js';
 
@@ -49,7 +50,13 @@ async function lab(args: string[], cwd: string): Promise<void> {
 
 /** `lab up`, with the arrival time of each stdout line; returns ready → online in ms. */
 async function timedUp(cwd: string): Promise<number> {
-  const child = execa(process.execPath, [LAB, ...UP], { cwd, reject: false, env: { NO_COLOR: '1', CI: '1' }, stdout: 'pipe', stderr: 'pipe' });
+  const child = execa(process.execPath, [LAB, ...UP], {
+    cwd,
+    reject: false,
+    env: { NO_COLOR: '1', CI: '1' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
   let ready: number | undefined;
   let online: number | undefined;
   const lines: string[] = [];
@@ -61,7 +68,8 @@ async function timedUp(cwd: string): Promise<number> {
     if (/done\s+Runner › GitLab bootstrap/.test(line)) online = now;
   }
   const r = await child;
-  if (r.exitCode !== 0 || ready === undefined || online === undefined) throw new Error(`lab up failed (${r.exitCode}):\n${lines.join('\n')}\n${r.stderr}`);
+  if (r.exitCode !== 0 || ready === undefined || online === undefined)
+    throw new Error(`lab up failed (${r.exitCode}):\n${lines.join('\n')}\n${r.stderr}`);
   return online - ready;
 }
 
@@ -74,7 +82,10 @@ async function rejectedPolls(name: string): Promise<number> {
 async function main(): Promise<void> {
   const missing = await missingFixtures();
   if (missing.length > 0) throw new Error(`${missing.join(', ')} missing; run scripts/fixtures.sh`);
-  const { dir, name } = await fixtureLab((prefix) => mkdtemp(join(tmpdir(), `bench-${prefix}`)), { prefix: 'bb', readyAfterMs: READY_AFTER_MS });
+  const { dir, name } = await fixtureLab((prefix) => mkdtemp(join(tmpdir(), `bench-${prefix}`)), {
+    prefix: 'bb',
+    readyAfterMs: READY_AFTER_MS,
+  });
   try {
     const first: number[] = [];
     const adjusted: number[] = [];
@@ -93,8 +104,12 @@ async function main(): Promise<void> {
 
     console.log(`bootstrap, first run (GitLab ready → runner online), runs: ${first.map(fmt).join(', ')}`);
     console.log(`bootstrap, first run: median ${fmt(median(first))} over ${first.length} runs; runner check_interval ${interval} s`);
-    console.log(`bootstrap, first run, minus the runner's poll waits (${interval} s per poll before the one that counted): median ${fmt(median(adjusted))} (target ≤ 1.5 s)`);
-    console.log(`bootstrap, re-run on a converged lab (token checked, runner verified and reused): median ${fmt(median(rerun))} over ${rerun.length} runs`);
+    console.log(
+      `bootstrap, first run, minus the runner's poll waits (${interval} s per poll before the one that counted): median ${fmt(median(adjusted))} (target ≤ 1.5 s)`,
+    );
+    console.log(
+      `bootstrap, re-run on a converged lab (token checked, runner verified and reused): median ${fmt(median(rerun))} over ${rerun.length} runs`,
+    );
   } finally {
     await execa(process.execPath, [LAB, 'destroy', '--yes'], { cwd: dir, reject: false });
     await rm(dir, { recursive: true, force: true });

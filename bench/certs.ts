@@ -16,12 +16,13 @@
  * Env: BENCH_PAIRS (default 15, at least 5: RSA prime search is heavy-tailed, so fewer
  * pairs give a jumpy median), BENCH_KEEP_ENV=1 keeps NODE_EXTRA_CA_CERTS (see below).
  */
-import { execa } from 'execa';
+
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 const LAB = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const HOSTS = ['gitlab.test', 'registry.test', 'traefik.test'];
@@ -108,7 +109,8 @@ async function main(): Promise<number> {
 
     const version = (probe.stdout || probe.stderr).trim();
     process.stdout.write(`bench/certs: ${PAIRS} alternating pairs; node ${process.version}, mkcert ${version}\n`);
-    if (!keepEnv && process.env.NODE_EXTRA_CA_CERTS) process.stdout.write('  (NODE_EXTRA_CA_CERTS unset for both sides; BENCH_KEEP_ENV=1 keeps it)\n');
+    if (!keepEnv && process.env.NODE_EXTRA_CA_CERTS)
+      process.stdout.write('  (NODE_EXTRA_CA_CERTS unset for both sides; BENCH_KEEP_ENV=1 keeps it)\n');
     const lines = [
       ['cold CA + leaf', 'cold'],
       ['leaf-only reissue', 'leaf'],

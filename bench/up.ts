@@ -4,11 +4,12 @@
 //   2. a no-op `lab up` on a converged stack (target ≤ 1.5 s, zero containers recreated).
 //   3. `lab status` (target ≤ 0.5 s).
 // Prints medians of at least 5 runs; asserts nothing.
-import { execa } from 'execa';
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { fixtureLab, missingFixtures } from '../test/helpers/fixture-lab.js';
 
 const LAB = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -65,9 +66,15 @@ async function main(): Promise<void> {
     const status: number[] = [];
     for (let i = 0; i < Math.max(RUNS, 10); i++) status.push(await lab(['status'], converged.dir));
 
-    console.log(`lab up overhead, cold (empty folder, CA minted), readiness delay ${READY_AFTER_MS} ms subtracted: median ${fmt(median(cold))} over ${cold.length} runs (target ≤ 2 s)`);
-    console.log(`lab up overhead, warm (certs present, no containers):                           median ${fmt(median(warm))} over ${warm.length} runs (target ≤ 2 s)`);
-    console.log(`lab up no-op on a converged stack: median ${fmt(median(noop))} over ${noop.length} runs, containers recreated: ${recreated} (target ≤ 1.5 s, 0)`);
+    console.log(
+      `lab up overhead, cold (empty folder, CA minted), readiness delay ${READY_AFTER_MS} ms subtracted: median ${fmt(median(cold))} over ${cold.length} runs (target ≤ 2 s)`,
+    );
+    console.log(
+      `lab up overhead, warm (certs present, no containers):                           median ${fmt(median(warm))} over ${warm.length} runs (target ≤ 2 s)`,
+    );
+    console.log(
+      `lab up no-op on a converged stack: median ${fmt(median(noop))} over ${noop.length} runs, containers recreated: ${recreated} (target ≤ 1.5 s, 0)`,
+    );
     console.log(`lab status: median ${fmt(median(status))} over ${status.length} runs (target ≤ 0.5 s)`);
   } finally {
     for (const l of cleanup) {

@@ -1,5 +1,5 @@
-import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 // `lab --version` must stay fast (target ≤ 150 ms): the heavy modules (dockerode, listr2,
 // node-forge, valibot) load only inside the commands, and dist/ is bundled.

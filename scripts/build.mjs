@@ -2,9 +2,10 @@
 // this bundles with esbuild because a CLI's start-up is dominated by loading modules:
 // one file per command (code-split) instead of ~150 small ones takes a third off every
 // invocation (see bench/version.ts and bench/certs.ts).
-import { build } from 'esbuild';
+
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the fixture images (test doubles, see test/fixtures/README.md) from host binaries:
+# Builds the fixture images (test doubles, see fixtures/README.md) from host binaries:
 # nothing is pulled. lab-fixture/node is the host's node binary with exactly its shared
 # libraries FROM scratch; traefik, gitlab and runner add their sources on top of it.
 # Idempotent and fast: each image carries a hash of its inputs in a label, and an image
@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FIX=test/fixtures
+FIX=fixtures
 LABEL=lab.fixture.hash
 log() { printf 'fixtures: %s\n' "$*" >&2; }
 

@@ -1,12 +1,12 @@
 import type { LabModel } from '../config/model.js';
 import { displayPath } from '../config/paths.js';
-import { describeSubtrees, violations } from './constraints.js';
 import { UsageError } from '../util/errors.js';
+import { describeSubtrees, violations } from './constraints.js';
 import { badCaFile } from './errors.js';
-import { parseCidrBlock, type IpBlock } from './ip.js';
 import { createAll, replaceAll } from './files.js';
 import { inspectCertificate } from './inspect.js';
-import { keyIdentifier, privateKeyPem, type KeyPool } from './keys.js';
+import { type IpBlock, parseCidrBlock } from './ip.js';
+import { type KeyPool, keyIdentifier, privateKeyPem } from './keys.js';
 import type { LoadedCa } from './load.js';
 import { caProfile } from './profile.js';
 import { buildCertificate, loadForge, selfCheck, toPem } from './x509.js';
@@ -46,7 +46,16 @@ export async function mintCa(model: LabModel, now: Date, keys: KeyPool, replace:
   ];
   if (replace) await replaceAll(files);
   else await createAll(files);
-  return { certPath: caCert, keyPath: caKey, x509, facts: inspectCertificate(der), pem, privateKey: pair.privateKey, keyId, keyMode: CA_KEY_MODE };
+  return {
+    certPath: caCert,
+    keyPath: caKey,
+    x509,
+    facts: inspectCertificate(der),
+    pem,
+    privateKey: pair.privateKey,
+    keyId,
+    keyMode: CA_KEY_MODE,
+  };
 }
 
 /**
@@ -73,8 +82,14 @@ export function assertCovers(ca: LoadedCa, model: LabModel): void {
  */
 function assertModelCovers(model: LabModel): void {
   const ip = model.certs.permittedIps.map(parseCidrBlock).filter((b): b is IpBlock => b !== undefined);
-  const bad = violations({ permitted: { dns: model.certs.permittedDomains, ip, other: 0 }, excluded: { dns: [], ip: [], other: 0 } }, model.certs.leafNames);
+  const bad = violations(
+    { permitted: { dns: model.certs.permittedDomains, ip, other: 0 }, excluded: { dns: [], ip: [], other: 0 } },
+    model.certs.leafNames,
+  );
   if (bad.length > 0) {
-    throw new UsageError(`certs.permittedDomains in lab.yml does not cover ${bad.join(', ')}`, 'Add the domain of every lab host to certs.permittedDomains, or remove the field to use the default.');
+    throw new UsageError(
+      `certs.permittedDomains in lab.yml does not cover ${bad.join(', ')}`,
+      'Add the domain of every lab host to certs.permittedDomains, or remove the field to use the default.',
+    );
   }
 }

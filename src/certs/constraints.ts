@@ -1,5 +1,5 @@
-import { children, GENERAL_NAME, parseDer, readTlv, type Der } from './der.js';
-import { blockContains, formatBlock, ipBytes, type IpBlock } from './ip.js';
+import { children, type Der, GENERAL_NAME, parseDer, readTlv } from './der.js';
+import { blockContains, formatBlock, type IpBlock, ipBytes } from './ip.js';
 
 /**
  * The name constraints of a CA (RFC 5280 section 4.2.1.10), reduced to the two

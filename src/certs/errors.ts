@@ -27,5 +27,8 @@ export function badCaFile(message: string, hint: string): LabError {
 export function writeFailure(path: string, err: unknown): LabError {
   if (err instanceof LabError) return err;
   const code = errnoCode(err) ?? String(err);
-  return fail(`cannot write ${displayPath(path)}: ${code}`, `Check that you may write to ${displayPath(dirname(path))} and that the disk is not full.`);
+  return fail(
+    `cannot write ${displayPath(path)}: ${code}`,
+    `Check that you may write to ${displayPath(dirname(path))} and that the disk is not full.`,
+  );
 }

@@ -3,6 +3,7 @@
 // ASN.1 module, which returns its part of the forge namespace as module.exports.
 declare module 'node-forge/lib/asn1.js' {
   import type forge from 'node-forge';
+
   const asn1: typeof forge.asn1;
   export default asn1;
 }

@@ -1,13 +1,13 @@
-import { relative, isAbsolute } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { LabModel } from '../config/model.js';
 import { displayPath } from '../config/paths.js';
-import { writeIfChanged, type WriteResult } from '../util/fs.js';
+import { type WriteResult, writeIfChanged } from '../util/fs.js';
 import { assertCovers, mintCa } from './ca.js';
 import { describeSubtrees } from './constraints.js';
 import { writeFailure } from './errors.js';
 import { KeyPool } from './keys.js';
 import { issueLeaf, judgeLeaf } from './leaf.js';
-import { caExists, loadCa, type LoadedCa } from './load.js';
+import { caExists, type LoadedCa, loadCa } from './load.js';
 import { daysBetween, RENEW_WITHIN_DAYS } from './profile.js';
 
 export { KeyPool } from './keys.js';
@@ -90,7 +90,12 @@ export async function ensureCerts(model: LabModel, options: CertsOptions = {}): 
     caAction = replace ? 'replaced' : 'created';
   }
 
-  const verdict = await judgeLeaf(paths, ca, { caIsNew: caAction !== 'reused', names: model.certs.leafNames, now, forced: options.newKey ? '--new-key' : options.renew ? '--renew' : undefined });
+  const verdict = await judgeLeaf(paths, ca, {
+    caIsNew: caAction !== 'reused',
+    names: model.certs.leafNames,
+    now,
+    forced: options.newKey ? '--new-key' : options.renew ? '--renew' : undefined,
+  });
   let tlsCa: WriteResult;
   try {
     tlsCa = await writeIfChanged(paths.tlsCa, ca.pem, { mode: 0o644 });
@@ -104,14 +109,18 @@ export async function ensureCerts(model: LabModel, options: CertsOptions = {}): 
   const leaf = verdict.reason === undefined && verdict.current ? verdict.current : await issueLeaf(model, ca, now, keys, keepKey);
 
   if (ca.keyMode & 0o077) {
-    warnings.push(`${displayPath(ca.keyPath)} can be read by other users (mode ${ca.keyMode.toString(8).padStart(4, '0')}); run \`chmod 400 ${displayPath(ca.keyPath)}\``);
+    warnings.push(
+      `${displayPath(ca.keyPath)} can be read by other users (mode ${ca.keyMode.toString(8).padStart(4, '0')}); run \`chmod 400 ${displayPath(ca.keyPath)}\``,
+    );
   }
   const caDaysLeft = daysBetween(now, ca.facts.notAfter);
   if (caDaysLeft < RENEW_WITHIN_DAYS) {
     warnings.push(`the CA expires in ${Math.floor(caDaysLeft)} days, and the leaf with it; plan a \`lab certs --new-ca\``);
   }
   if (model.certs.leafDays < RENEW_WITHIN_DAYS) {
-    warnings.push(`certs.leafDays is ${model.certs.leafDays}, below the ${RENEW_WITHIN_DAYS}-day renewal window: every run reissues the leaf`);
+    warnings.push(
+      `certs.leafDays is ${model.certs.leafDays}, below the ${RENEW_WITHIN_DAYS}-day renewal window: every run reissues the leaf`,
+    );
   }
 
   return {

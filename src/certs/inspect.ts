@@ -1,5 +1,5 @@
 import { decodeNameConstraints, type NameConstraints } from './constraints.js';
-import { children, decodeOid, decodeTime, expect, GENERAL_NAME, parseDer, TAG, type Der } from './der.js';
+import { children, type Der, decodeOid, decodeTime, expect, GENERAL_NAME, parseDer, TAG } from './der.js';
 import { formatIp } from './ip.js';
 
 /** What lab needs to know about an existing certificate, read from its DER. */
@@ -20,7 +20,17 @@ export interface CertFacts {
   unknownCritical: string[];
 }
 
-export const KEY_USAGE = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'] as const;
+export const KEY_USAGE = [
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
 export type KeyUsage = (typeof KEY_USAGE)[number];
 
 export const OID = {

@@ -51,7 +51,9 @@ export class KeyPool {
 
 /** RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits, for RSA the PKCS#1 RSAPublicKey. */
 export function keyIdentifier(publicKey: KeyObject): Buffer {
-  return createHash('sha1').update(publicKey.export({ type: 'pkcs1', format: 'der' })).digest();
+  return createHash('sha1')
+    .update(publicKey.export({ type: 'pkcs1', format: 'der' }))
+    .digest();
 }
 
 export function privateKeyPem(key: KeyObject): string {

@@ -1,12 +1,12 @@
-import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { LabModel } from '../config/model.js';
 import { errnoCode } from '../util/errors.js';
 import { replaceAll } from './files.js';
-import { inspectCertificate, type CertFacts } from './inspect.js';
-import { ipBytes, formatIp } from './ip.js';
-import { privateKeyPem, type KeyPair, type KeyPool } from './keys.js';
+import { type CertFacts, inspectCertificate } from './inspect.js';
+import { formatIp, ipBytes } from './ip.js';
+import { type KeyPair, type KeyPool, privateKeyPem } from './keys.js';
 import type { LoadedCa } from './load.js';
 import { daysBetween, LEAF_KEY_BITS, leafProfile, RENEW_WITHIN_DAYS } from './profile.js';
 import { buildCertificate, loadForge, selfCheck, toPem } from './x509.js';
@@ -83,7 +83,8 @@ export async function judgeLeaf(paths: LeafPaths, ca: LoadedCa, options: JudgeOp
   const left = daysBetween(options.now, leaf.facts.notAfter);
   if (left <= 0) return verdict(`it expired on ${leaf.facts.notAfter.toISOString().slice(0, 10)}`, leaf);
   if (left < RENEW_WITHIN_DAYS) return verdict(`it expires in ${Math.floor(left)} days (fewer than ${RENEW_WITHIN_DAYS})`, leaf);
-  if (leaf.facts.notBefore.getTime() > options.now.getTime()) return verdict(`it is not valid before ${leaf.facts.notBefore.toISOString()}`, leaf);
+  if (leaf.facts.notBefore.getTime() > options.now.getTime())
+    return verdict(`it is not valid before ${leaf.facts.notBefore.toISOString()}`, leaf);
   if (options.forced) return verdict(options.forced, leaf);
   return verdict(undefined, leaf);
 }
@@ -106,7 +107,9 @@ export function nameDiff(current: string[], wanted: string[]): string | undefine
   const added = [...want].filter((n) => !have.has(n));
   const removed = [...have].filter((n) => !want.has(n));
   if (added.length === 0 && removed.length === 0) return undefined;
-  return [added.length > 0 ? `added ${added.join(', ')}` : '', removed.length > 0 ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
+  return [added.length > 0 ? `added ${added.join(', ')}` : '', removed.length > 0 ? `removed ${removed.join(', ')}` : '']
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** Only a key of the leaf profile's kind and size is kept; anything else is replaced. */
@@ -123,7 +126,13 @@ export async function issueLeaf(model: LabModel, ca: LoadedCa, now: Date, keys: 
   const forgeReady = loadForge();
   const pair = keep ?? (await keys.take('leaf'));
   await forgeReady;
-  const template = leafProfile({ names: model.certs.leafNames, now, days: model.certs.leafDays, caKeyId: ca.keyId, caNotAfter: ca.facts.notAfter });
+  const template = leafProfile({
+    names: model.certs.leafNames,
+    now,
+    days: model.certs.leafDays,
+    caKeyId: ca.keyId,
+    caNotAfter: ca.facts.notAfter,
+  });
   const der = await buildCertificate(template, pair.publicKey, { privateKey: ca.privateKey, subjectDer: ca.facts.subjectDer });
   const x509 = selfCheck(der, ca.x509, ca.x509.publicKey);
   await replaceAll([

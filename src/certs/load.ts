@@ -1,10 +1,10 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { displayPath } from '../config/paths.js';
 import { errnoCode, fail } from '../util/errors.js';
 import { badCaFile } from './errors.js';
-import { inspectCertificate, type CertFacts } from './inspect.js';
+import { type CertFacts, inspectCertificate } from './inspect.js';
 import { keyIdentifier } from './keys.js';
 import { toPem } from './x509.js';
 
@@ -32,7 +32,11 @@ const REPLACE = 'run `lab certs --new-ca` to replace the CA (every lab and trust
 
 /** Whether either CA file exists (used by --new-ca to tell "created" from "replaced"). */
 export async function caExists(paths: CaPaths): Promise<boolean> {
-  const exists = async (p: string) => stat(p).then(() => true, (err: unknown) => errnoCode(err) !== 'ENOENT');
+  const exists = async (p: string) =>
+    stat(p).then(
+      () => true,
+      (err: unknown) => errnoCode(err) !== 'ENOENT',
+    );
   const [cert, key] = await Promise.all([exists(paths.caCert), exists(paths.caKey)]);
   return cert || key;
 }
@@ -45,7 +49,10 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
   const [certBuf, keyBuf] = await Promise.all([readCaFile(paths.caCert), readCaFile(paths.caKey)]);
   if (!certBuf && !keyBuf) return undefined;
   if (!certBuf) {
-    throw badCaFile(`${displayPath(paths.caKey)} exists but the CA certificate ${basename(paths.caCert)} next to it is missing`, `Restore ${basename(paths.caCert)}, or ${REPLACE}.`);
+    throw badCaFile(
+      `${displayPath(paths.caKey)} exists but the CA certificate ${basename(paths.caCert)} next to it is missing`,
+      `Restore ${basename(paths.caCert)}, or ${REPLACE}.`,
+    );
   }
   if (!keyBuf) {
     throw badCaFile(
@@ -67,10 +74,15 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
     privateKey = createPrivateKey(keyBuf);
   } catch (err) {
     // OpenSSL reports a missing passphrase in several ways; the PEM header is the reliable tell.
-    const encrypted = errnoCode(err) === 'ERR_MISSING_PASSPHRASE' || /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyBuf.toString('latin1'));
+    const encrypted =
+      errnoCode(err) === 'ERR_MISSING_PASSPHRASE' || /ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(keyBuf.toString('latin1'));
     throw badCaFile(
-      encrypted ? `${displayPath(paths.caKey)} is encrypted; lab needs an unencrypted key` : `${displayPath(paths.caKey)} is not a readable PEM private key`,
-      encrypted ? `Decrypt it (openssl pkey -in ${basename(paths.caKey)} -out …), or ${REPLACE}.` : `Restore it from a backup, or ${REPLACE}.`,
+      encrypted
+        ? `${displayPath(paths.caKey)} is encrypted; lab needs an unencrypted key`
+        : `${displayPath(paths.caKey)} is not a readable PEM private key`,
+      encrypted
+        ? `Decrypt it (openssl pkey -in ${basename(paths.caKey)} -out …), or ${REPLACE}.`
+        : `Restore it from a backup, or ${REPLACE}.`,
     );
   }
 
@@ -83,16 +95,28 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
     );
   }
   if (!x509.checkPrivateKey(privateKey)) {
-    throw badCaFile(`${displayPath(paths.caKey)} is not the key of ${displayPath(paths.caCert)}`, `Put the matching key next to the certificate, or ${REPLACE}.`);
+    throw badCaFile(
+      `${displayPath(paths.caKey)} is not the key of ${displayPath(paths.caCert)}`,
+      `Put the matching key next to the certificate, or ${REPLACE}.`,
+    );
   }
   if (!x509.ca || !facts.basicConstraints?.ca) {
-    throw badCaFile(`${displayPath(paths.caCert)} is not a CA certificate (basicConstraints CA:TRUE is missing)`, `Point --caroot at a real CA, or ${REPLACE}.`);
+    throw badCaFile(
+      `${displayPath(paths.caCert)} is not a CA certificate (basicConstraints CA:TRUE is missing)`,
+      `Point --caroot at a real CA, or ${REPLACE}.`,
+    );
   }
   if (facts.keyUsage && !facts.keyUsage.bits.includes('keyCertSign')) {
-    throw badCaFile(`${displayPath(paths.caCert)} may not sign certificates (its keyUsage lacks keyCertSign)`, `Point --caroot at a real CA, or ${REPLACE}.`);
+    throw badCaFile(
+      `${displayPath(paths.caCert)} may not sign certificates (its keyUsage lacks keyCertSign)`,
+      `Point --caroot at a real CA, or ${REPLACE}.`,
+    );
   }
   if (!x509.checkIssued(x509) || !x509.verify(x509.publicKey)) {
-    throw badCaFile(`${displayPath(paths.caCert)} is not a self-signed root CA`, `lab needs the root itself, as trust stores do; point --caroot at it, or ${REPLACE}.`);
+    throw badCaFile(
+      `${displayPath(paths.caCert)} is not a self-signed root CA`,
+      `lab needs the root itself, as trust stores do; point --caroot at it, or ${REPLACE}.`,
+    );
   }
   if (facts.unknownCritical.length > 0) {
     throw badCaFile(
@@ -101,10 +125,16 @@ export async function loadCa(paths: CaPaths, now: Date): Promise<LoadedCa | unde
     );
   }
   if (facts.notAfter.getTime() <= now.getTime()) {
-    throw badCaFile(`${displayPath(paths.caCert)} expired on ${facts.notAfter.toISOString()}`, `An expired CA cannot vouch for anything; ${REPLACE}.`);
+    throw badCaFile(
+      `${displayPath(paths.caCert)} expired on ${facts.notAfter.toISOString()}`,
+      `An expired CA cannot vouch for anything; ${REPLACE}.`,
+    );
   }
   if (facts.notBefore.getTime() > now.getTime()) {
-    throw badCaFile(`${displayPath(paths.caCert)} is not valid before ${facts.notBefore.toISOString()}`, `Check the system clock, or ${REPLACE}.`);
+    throw badCaFile(
+      `${displayPath(paths.caCert)} is not valid before ${facts.notBefore.toISOString()}`,
+      `Check the system clock, or ${REPLACE}.`,
+    );
   }
 
   const keyMode = (await stat(paths.caKey)).mode & 0o777;
@@ -127,9 +157,13 @@ async function readCaFile(path: string): Promise<Buffer | undefined> {
     const code = errnoCode(err);
     if (code === 'ENOENT') return undefined;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw badCaFile(`cannot read ${displayPath(path)}: permission denied`, 'Run lab as the user who owns the CA, or fix the file owner and mode (the key should be 0400 for its owner).');
+      throw badCaFile(
+        `cannot read ${displayPath(path)}: permission denied`,
+        'Run lab as the user who owns the CA, or fix the file owner and mode (the key should be 0400 for its owner).',
+      );
     }
-    if (code === 'EISDIR') throw badCaFile(`${displayPath(path)} is a folder, not a file`, `Move it away, or point --caroot at a CA folder.`);
+    if (code === 'EISDIR')
+      throw badCaFile(`${displayPath(path)} is a folder, not a file`, `Move it away, or point --caroot at a CA folder.`);
     throw fail(`cannot read ${displayPath(path)}: ${code ?? String(err)}`, 'Check the disk and the file system.');
   }
 }

@@ -1,7 +1,7 @@
-import { sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { type KeyObject, sign, X509Certificate } from 'node:crypto';
 import type forgeNs from 'node-forge';
-import { parseCidrBlock, ipBytes } from './ip.js';
-import { KEY_USAGE, OID as EXTENSION_OID } from './inspect.js';
+import { OID as EXTENSION_OID, KEY_USAGE } from './inspect.js';
+import { ipBytes, parseCidrBlock } from './ip.js';
 import type { CertTemplate, Extension } from './profile.js';
 
 /**
@@ -110,10 +110,19 @@ function extensionValue(d: Der, ext: Extension): [string, Node] {
   switch (ext.kind) {
     case 'basicConstraints':
       // cA DEFAULT FALSE: DER leaves a false cA out.
-      return [OID.basicConstraints, d.seq([...(ext.ca ? [d.bool(true)] : []), ...(ext.pathLen === undefined ? [] : [d.int(Buffer.from([ext.pathLen]))])])];
+      return [
+        OID.basicConstraints,
+        d.seq([...(ext.ca ? [d.bool(true)] : []), ...(ext.pathLen === undefined ? [] : [d.int(Buffer.from([ext.pathLen]))])]),
+      ];
     case 'keyUsage':
       // KEY_USAGE lists the named bits in order: digitalSignature (0) … decipherOnly (8).
-      return [OID.keyUsage, namedBits(d, ext.usages.map((u) => KEY_USAGE.indexOf(u)))];
+      return [
+        OID.keyUsage,
+        namedBits(
+          d,
+          ext.usages.map((u) => KEY_USAGE.indexOf(u)),
+        ),
+      ];
     case 'extKeyUsage':
       return [OID.extKeyUsage, d.seq(ext.usages.map((u) => d.oid(OID[u])))];
     case 'subjectKeyIdentifier':
@@ -123,7 +132,15 @@ function extensionValue(d: Der, ext: Extension): [string, Node] {
       return [OID.authorityKeyIdentifier, d.seq([d.implicit(0, ext.keyId)])];
     case 'subjectAltName':
       // GeneralName: dNSName [2] IA5String, iPAddress [7] OCTET STRING (implicit tags).
-      return [OID.subjectAltName, d.seq(ext.names.map((n) => { const ip = ipBytes(n); return ip ? d.implicit(7, ip) : d.implicit(2, Buffer.from(n, 'ascii')); }))];
+      return [
+        OID.subjectAltName,
+        d.seq(
+          ext.names.map((n) => {
+            const ip = ipBytes(n);
+            return ip ? d.implicit(7, ip) : d.implicit(2, Buffer.from(n, 'ascii'));
+          }),
+        ),
+      ];
     case 'nameConstraints':
       return [OID.nameConstraints, nameConstraintsValue(d, ext.dns, ext.ip)];
   }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULTS } from '../config/defaults.js';
-import { LabError, errorMessage } from '../util/errors.js';
+import { errorMessage, LabError } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { createOutput, type Output } from './output.js';
 
@@ -135,7 +135,11 @@ export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => 
 function formatUsageError(str: string): string {
   const lines = str.trim().split('\n');
   const message = (lines[0] ?? '').replace(/^error: /, '');
-  const suggestion = lines.slice(1).join(' ').replace(/^\((.*)\)$/, '$1').trim();
+  const suggestion = lines
+    .slice(1)
+    .join(' ')
+    .replace(/^\((.*)\)$/, '$1')
+    .trim();
   const help = 'Run `lab --help` or `lab <command> --help` for usage.';
   return `lab: error: ${message}\nhint: ${suggestion ? `${suggestion} ${help}` : help}\n`;
 }

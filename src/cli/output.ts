@@ -49,7 +49,10 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
   return env.CI !== undefined && env.CI !== '' && env.CI !== 'false';
 }
 
-const ansi = (open: number, close: number): Style => (text) => `\u001b[${open}m${text}\u001b[${close}m`;
+const ansi =
+  (open: number, close: number): Style =>
+  (text) =>
+    `\u001b[${open}m${text}\u001b[${close}m`;
 const plain: Style = (text) => text;
 
 export function createOutput(options: OutputOptions = {}): Output {

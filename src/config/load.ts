@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
-import { LabError, errnoCode } from '../util/errors.js';
+import { errnoCode, LabError } from '../util/errors.js';
 import { buildModel, type LabModel } from './model.js';
 import { displayPath, labPaths } from './paths.js';
-import { labConfigSchema, type LabConfig } from './schema.js';
+import { type LabConfig, labConfigSchema } from './schema.js';
 
 export interface LoadedLab {
   config: LabConfig;

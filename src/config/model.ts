@@ -1,6 +1,6 @@
 import { PINNED_IMAGES } from './defaults.js';
 import { broadcast, cidrContains, formatCidr, formatIpv4, gatewayOf, parseCidr, parseIpv4 } from './net.js';
-import { labPaths, type LabPaths } from './paths.js';
+import { type LabPaths, labPaths } from './paths.js';
 import type { LabConfig } from './schema.js';
 
 /**
@@ -118,17 +118,25 @@ export function crossCheck(config: LabConfig): ModelIssue[] {
     const ip = parseIpv4(config.network.proxyIp);
     const path = ['network', 'proxyIp'];
     if (ip === undefined) issues.push({ path, message: `"${config.network.proxyIp}" is not an IPv4 address` });
-    else if (!cidrContains(cidr, ip)) issues.push({ path, message: `${config.network.proxyIp} is outside the subnet ${config.network.subnet}` });
-    else if (ip === cidr.network) issues.push({ path, message: `${config.network.proxyIp} is the network address of ${config.network.subnet}; pick a host address` });
-    else if (ip === broadcast(cidr)) issues.push({ path, message: `${config.network.proxyIp} is the broadcast address of ${config.network.subnet}; pick a host address` });
-    else if (ip === gatewayOf(cidr)) issues.push({ path, message: `${config.network.proxyIp} is the subnet's gateway, which Docker takes for itself; pick another address` });
+    else if (!cidrContains(cidr, ip))
+      issues.push({ path, message: `${config.network.proxyIp} is outside the subnet ${config.network.subnet}` });
+    else if (ip === cidr.network)
+      issues.push({ path, message: `${config.network.proxyIp} is the network address of ${config.network.subnet}; pick a host address` });
+    else if (ip === broadcast(cidr))
+      issues.push({ path, message: `${config.network.proxyIp} is the broadcast address of ${config.network.subnet}; pick a host address` });
+    else if (ip === gatewayOf(cidr))
+      issues.push({
+        path,
+        message: `${config.network.proxyIp} is the subnet's gateway, which Docker takes for itself; pick another address`,
+      });
   }
 
   const ports = config.ports;
   const seen = new Map<number, string>();
   for (const key of ['http', 'https', 'ssh'] as const) {
     const other = seen.get(ports[key]);
-    if (other !== undefined) issues.push({ path: ['ports', key], message: `port ${ports[key]} is already used by ports.${other}; each port must be distinct` });
+    if (other !== undefined)
+      issues.push({ path: ['ports', key], message: `port ${ports[key]} is already used by ports.${other}; each port must be distinct` });
     else seen.set(ports[key], key);
   }
 
@@ -143,19 +151,26 @@ export function crossCheck(config: LabConfig): ModelIssue[] {
   for (const [role, host] of Object.entries(hosts) as [keyof LabHosts, string | undefined][]) {
     if (host === undefined) continue;
     const other = byName.get(host);
-    if (other !== undefined) issues.push({ path: ['hosts', role], message: `"${host}" is already the ${other} host; each lab host must be distinct` });
+    if (other !== undefined)
+      issues.push({ path: ['hosts', role], message: `"${host}" is already the ${other} host; each lab host must be distinct` });
     else byName.set(host, role);
   }
   // Hosts derived from the domain are not checked by the schema; a long domain can push them past DNS's limit.
   for (const [role, host] of Object.entries(hosts) as [keyof LabHosts, string | undefined][]) {
     if (host !== undefined && host.length > 253) {
-      issues.push({ path: config.hosts[role] === undefined ? ['domain'] : ['hosts', role], message: `the ${role} host "${host.slice(0, 40)}…" is longer than 253 characters` });
+      issues.push({
+        path: config.hosts[role] === undefined ? ['domain'] : ['hosts', role],
+        message: `the ${role} host "${host.slice(0, 40)}…" is longer than 253 characters`,
+      });
     }
   }
   if (hosts.pages) {
     for (const role of ['gitlab', 'registry', 'traefik'] as const) {
       if (hosts[role].endsWith(`.${hosts.pages}`)) {
-        issues.push({ path: ['hosts', role], message: `"${hosts[role]}" lies under the Pages wildcard *.${hosts.pages}; move it or the Pages host` });
+        issues.push({
+          path: ['hosts', role],
+          message: `"${hosts[role]}" lies under the Pages wildcard *.${hosts.pages}; move it or the Pages host`,
+        });
       }
     }
   }
@@ -164,14 +179,20 @@ export function crossCheck(config: LabConfig): ModelIssue[] {
   if (permitted) {
     for (const host of proxiedHosts(hosts)) {
       if (!permitted.some((d) => isUnder(host, d))) {
-        issues.push({ path: ['certs', 'permittedDomains'], message: `does not cover the lab host "${host}"; the CA could not vouch for it` });
+        issues.push({
+          path: ['certs', 'permittedDomains'],
+          message: `does not cover the lab host "${host}"; the CA could not vouch for it`,
+        });
       }
     }
   }
 
   for (const reserved of ['GITLAB_OMNIBUS_CONFIG', 'GITLAB_ROOT_PASSWORD']) {
     if (reserved in config.gitlab.environment) {
-      issues.push({ path: ['gitlab', 'environment', reserved], message: `is set by lab itself${reserved === 'GITLAB_OMNIBUS_CONFIG' ? '; put Ruby lines in gitlab.extraConfig instead' : ''}` });
+      issues.push({
+        path: ['gitlab', 'environment', reserved],
+        message: `is set by lab itself${reserved === 'GITLAB_OMNIBUS_CONFIG' ? '; put Ruby lines in gitlab.extraConfig instead' : ''}`,
+      });
     }
   }
   return issues;
@@ -182,7 +203,10 @@ export function buildModel(config: LabConfig, options: ModelOptions): LabModel {
   const cidr = parseCidr(config.network.subnet);
   if (!cidr) throw new Error(`unvalidated subnet ${config.network.subnet}`);
   const hosts = hostsOf(config);
-  const permittedDomains = unique([...(config.certs.permittedDomains ?? [config.domain, ...proxiedHosts(hosts).filter((h) => !isUnder(h, config.domain))]), 'localhost']);
+  const permittedDomains = unique([
+    ...(config.certs.permittedDomains ?? [config.domain, ...proxiedHosts(hosts).filter((h) => !isUnder(h, config.domain))]),
+    'localhost',
+  ]);
   const extra = typeof config.gitlab.extraConfig === 'string' ? config.gitlab.extraConfig.split('\n') : config.gitlab.extraConfig;
   const caroot = options.caroot ?? config.certs.caroot;
   return {

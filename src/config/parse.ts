@@ -1,12 +1,13 @@
 // Parsing lab.yml: YAML with positions, the schema, cross-field checks, and errors that
 // name file, line, column and field. Kept apart from load.ts so that a lab without
 // lab.yml never loads the YAML parser.
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+
 import * as v from 'valibot';
+import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
 import { LabError } from '../util/errors.js';
 import { crossCheck, type ModelIssue } from './model.js';
 import { CONFIG_FILE } from './paths.js';
-import { allowedKeys, labConfigSchema, type LabConfig } from './schema.js';
+import { allowedKeys, type LabConfig, labConfigSchema } from './schema.js';
 import { closest } from './suggest.js';
 
 export interface ConfigProblem {
@@ -52,7 +53,9 @@ export function parseConfig(text: string, file: string = CONFIG_FILE): LabConfig
   }
   const raw: unknown = doc.contents === null ? {} : doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([{ file, line: 1, col: 1, field: '', message: 'the top level must be a mapping of keys such as "domain: test"' }]);
+    throw new ConfigError([
+      { file, line: 1, col: 1, field: '', message: 'the top level must be a mapping of keys such as "domain: test"' },
+    ]);
   }
   const locate = (path: readonly PropertyKey[], key?: string) => locateNode(doc, lineCounter, path, key);
   const parsed = v.safeParse(labConfigSchema, raw);

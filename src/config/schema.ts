@@ -9,7 +9,7 @@ const STACK_NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // name[:tag][@digest] with an optional registry host; loose on purpose, the engine is the judge.
-const IMAGE_REF = /^[a-z0-9]+([._\/:-][a-zA-Z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE_REF = /^[a-z0-9]+([._/:-][a-zA-Z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const RUNNER_TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
 /**
@@ -32,7 +32,10 @@ const port = wholeNumber(1, 65535, 'must be between 1 and 65535', 'must be betwe
 const image = regex(IMAGE_REF, 'must be an image reference such as "traefik:v3.7.13"');
 
 export const labConfigSchema = v.strictObject({
-  name: v.optional(regex(STACK_NAME, 'must use only a-z, 0-9 and "-", start and end with a letter or digit, at most 40 characters'), DEFAULTS.name),
+  name: v.optional(
+    regex(STACK_NAME, 'must use only a-z, 0-9 and "-", start and end with a letter or digit, at most 40 characters'),
+    DEFAULTS.name,
+  ),
   domain: v.optional(hostname, DEFAULTS.domain),
   hosts: section({
     gitlab: v.optional(hostname),
@@ -72,11 +75,16 @@ export const labConfigSchema = v.strictObject({
   }),
   runner: section({
     concurrent: v.optional(wholeNumber(1, 64, 'must be at least 1', 'must be at most 64'), DEFAULTS.runner.concurrent),
-    tags: v.optional(v.array(regex(RUNNER_TAG, 'must be a runner tag (letters, digits, "_", ".", ":", "-")')), () => [...DEFAULTS.runner.tags]),
+    tags: v.optional(v.array(regex(RUNNER_TAG, 'must be a runner tag (letters, digits, "_", ".", ":", "-")')), () => [
+      ...DEFAULTS.runner.tags,
+    ]),
     runUntagged: v.optional(v.boolean(), true),
     defaultImage: v.optional(image, DEFAULTS.runner.defaultImage),
     docker: v.optional(v.picklist(['socket', 'dind'], 'must be "socket" or "dind"'), 'socket'),
-    pullPolicy: v.optional(v.picklist(['always', 'if-not-present', 'never'], 'must be "always", "if-not-present" or "never"'), 'if-not-present'),
+    pullPolicy: v.optional(
+      v.picklist(['always', 'if-not-present', 'never'], 'must be "always", "if-not-present" or "never"'),
+      'if-not-present',
+    ),
   }),
   images: section({
     traefik: v.optional(image),
@@ -85,7 +93,10 @@ export const labConfigSchema = v.strictObject({
   }),
   certs: section({
     caroot: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
-    leafDays: v.optional(wholeNumber(1, 825, 'must be at least 1', "must be at most 825 (Apple's limit for TLS server certificates)"), DEFAULTS.leafDays),
+    leafDays: v.optional(
+      wholeNumber(1, 825, 'must be at least 1', "must be at most 825 (Apple's limit for TLS server certificates)"),
+      DEFAULTS.leafDays,
+    ),
     permittedDomains: v.optional(v.pipe(v.array(hostname), v.minLength(1, 'must list at least one domain'))),
   }),
 });

@@ -1,7 +1,7 @@
 import type { LabModel } from '../config/model.js';
-import { resolveEndpoint, type EngineEndpoint } from '../engine/endpoint.js';
+import { type EngineEndpoint, resolveEndpoint } from '../engine/endpoint.js';
 import { shellQuote } from '../host/privilege.js';
-import { readEngineFacts, type EngineFacts } from './engine-facts.js';
+import { type EngineFacts, readEngineFacts } from './engine-facts.js';
 import type { DoctorContext } from './types.js';
 
 function memo<T>(make: () => Promise<T>): () => Promise<T> {

@@ -8,14 +8,24 @@ import { readinessCheck } from './checks/readiness.js';
 import { runnerCheck } from './checks/runner.js';
 import { trustChecks } from './checks/trust.js';
 import { doctorContext } from './context.js';
-import { runChecks, type RunOptions } from './runner.js';
+import { type RunOptions, runChecks } from './runner.js';
 import type { DoctorCheck, DoctorReport } from './types.js';
 
 export type { CheckResult, DoctorReport, DoctorStatus, DoctorSummary } from './types.js';
 
 /** Every check, in the order `lab doctor` prints them. */
 export function doctorChecks(model: LabModel): DoctorCheck[] {
-  return [engineCheck, portsCheck, memoryCheck, ...dnsChecks(model), ...trustChecks, caCertCheck, leafCertCheck, readinessCheck, runnerCheck];
+  return [
+    engineCheck,
+    portsCheck,
+    memoryCheck,
+    ...dnsChecks(model),
+    ...trustChecks,
+    caCertCheck,
+    leafCertCheck,
+    readinessCheck,
+    runnerCheck,
+  ];
 }
 
 export interface DoctorOptions extends RunOptions {

@@ -1,4 +1,4 @@
-import { LabError, errorMessage } from '../util/errors.js';
+import { errorMessage, LabError } from '../util/errors.js';
 import type { CheckOutcome, CheckResult, DoctorCheck, DoctorContext, DoctorReport, DoctorSummary } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 5000;

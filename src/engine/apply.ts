@@ -2,15 +2,15 @@ import type Dockerode from 'dockerode';
 import type { LabModel } from '../config/model.js';
 import { cidrContains, parseCidr } from '../config/net.js';
 import type { ServiceSpec } from '../stack/spec.js';
-import { LabError, errorMessage } from '../util/errors.js';
-import { containerCreateOptions, createError, readEnvFiles } from './create.js';
+import { errorMessage, LabError } from '../util/errors.js';
 import type { Engine } from './connect.js';
+import { containerCreateOptions, createError, readEnvFiles } from './create.js';
 import { firstLine, statusOf, tolerate } from './errors.js';
 import { containerLabels, LAB_LABELS, stackLabels } from './labels.js';
 import type { ObservedState } from './observe.js';
+import { stackContainers } from './observe.js';
 import type { ContainerAction, DesiredNetwork, DesiredService, Plan } from './plan.js';
 import { boundPortFromError, findPortHolders, portTakenError } from './ports.js';
-import { stackContainers } from './observe.js';
 
 /**
  * Stops gracefully (the image's stop timeout), then removes. Named volumes (GitLab's data)
@@ -59,7 +59,10 @@ export async function createNetwork(docker: Dockerode, model: LabModel, net: Des
         cause: err,
       });
     }
-    throw new LabError(`cannot create the network ${net.name}: ${firstLine(message)}`, { hint: 'Check `docker network ls` and the engine log.', cause: err });
+    throw new LabError(`cannot create the network ${net.name}: ${firstLine(message)}`, {
+      hint: 'Check `docker network ls` and the engine log.',
+      cause: err,
+    });
   }
 }
 
@@ -79,11 +82,20 @@ export async function createVolume(docker: Dockerode, model: LabModel, name: str
  * Fails before anything starts when a port the plan is about to publish is taken. Ports
  * that this stack's own containers publish are skipped: lab replaces those itself.
  */
-export async function preflightPorts(engine: Engine, model: LabModel, plan: Plan, desired: DesiredService[], observed: ObservedState): Promise<void> {
+export async function preflightPorts(
+  engine: Engine,
+  model: LabModel,
+  plan: Plan,
+  desired: DesiredService[],
+  observed: ObservedState,
+): Promise<void> {
   const starting = new Set(plan.containers.filter((c) => c.kind !== 'keep').map((c) => c.service));
   const own = Object.values(observed.containers).filter((c) => c !== undefined);
   const ownPorts = new Set(own.flatMap((c) => c.ports.map((p) => p.host)));
-  const ports = desired.filter((d) => starting.has(d.spec.service)).flatMap((d) => d.spec.ports.map((p) => p.host)).filter((p) => !ownPorts.has(p));
+  const ports = desired
+    .filter((d) => starting.has(d.spec.service))
+    .flatMap((d) => d.spec.ports.map((p) => p.host))
+    .filter((p) => !ownPorts.has(p));
   const holders = await findPortHolders(engine.docker, engine.endpoint, ports, new Set(own.map((c) => c.id)));
   if (holders.length > 0) throw portTakenError(model, holders);
 }
@@ -99,7 +111,10 @@ async function startContainer(engine: Engine, model: LabModel, id: string, spec:
       const holders = await findPortHolders(engine.docker, engine.endpoint, [port], new Set([id])).catch(() => []);
       throw portTakenError(model, holders.length > 0 ? holders : [{ port, holder: 'another program' }], err);
     }
-    throw new LabError(`cannot start ${spec.containerName}: ${firstLine(message)}`, { hint: `See \`lab logs ${spec.service}\` and \`lab doctor\`.`, cause: err });
+    throw new LabError(`cannot start ${spec.containerName}: ${firstLine(message)}`, {
+      hint: `See \`lab logs ${spec.service}\` and \`lab doctor\`.`,
+      cause: err,
+    });
   }
 }
 
@@ -110,7 +125,13 @@ export interface ConvergeResult {
 }
 
 /** Brings one service to its desired state according to its planned action. */
-export async function convergeService(engine: Engine, model: LabModel, desired: DesiredService, action: ContainerAction, report: (text: string) => void = () => undefined): Promise<ConvergeResult> {
+export async function convergeService(
+  engine: Engine,
+  model: LabModel,
+  desired: DesiredService,
+  action: ContainerAction,
+  report: (text: string) => void = () => undefined,
+): Promise<ConvergeResult> {
   const { docker } = engine;
   const spec = desired.spec;
   if (action.kind === 'keep') return { id: action.id, did: 'up to date' };

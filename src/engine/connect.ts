@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpsAgent } from 'node:https';
 import type Dockerode from 'dockerode';
-import { LabError, errnoCode, errorMessage } from '../util/errors.js';
-import { resolveEndpoint, socketPathOf, type EngineEndpoint } from './endpoint.js';
+import { errnoCode, errorMessage, LabError } from '../util/errors.js';
+import { type EngineEndpoint, resolveEndpoint, socketPathOf } from './endpoint.js';
 import { firstLine, statusOf } from './errors.js';
 
 /** A connected engine: the dockerode client and where it points. */
@@ -26,7 +26,15 @@ type ModemOptions = Dockerode.DockerOptions & { agent?: HttpsAgent };
  * because docker-modem otherwise merges in whatever DOCKER_HOST says.
  */
 export async function dockerOptions(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env): Promise<ModemOptions> {
-  const blank: ModemOptions = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined };
+  const blank: ModemOptions = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+  };
   const socketPath = socketPathOf(endpoint);
   if (socketPath !== undefined) return { ...blank, socketPath };
   const url = new URL(endpoint.address);
@@ -57,7 +65,13 @@ export async function dockerOptions(endpoint: EngineEndpoint, env: NodeJS.Proces
   };
   const [ca, cert, key] = await Promise.all([read(tls.ca, 'CA'), read(tls.cert, 'certificate'), read(tls.key, 'key')]);
   const options: ModemOptions = { ...blank, protocol: 'https', host: hostname, port, ca, cert, key };
-  if (!tls.verify) options.agent = new HttpsAgent({ rejectUnauthorized: false, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) });
+  if (!tls.verify)
+    options.agent = new HttpsAgent({
+      rejectUnauthorized: false,
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+    });
   return options;
 }
 
@@ -115,8 +129,15 @@ export function unreachable(endpoint: EngineEndpoint, err: unknown, timeoutMs: n
     });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new LabError(`the engine host in ${at} does not resolve`, { hint, cause: err });
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new LabError(`the engine host in ${at} is unreachable`, { hint, cause: err });
-  if (code?.startsWith('ERR_TLS') || code?.startsWith('CERT_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+    return new LabError(`the engine host in ${at} is unreachable`, { hint, cause: err });
+  if (
+    code?.startsWith('ERR_TLS') ||
+    code?.startsWith('CERT_') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+  ) {
     return new LabError(`the TLS handshake with the engine at ${at} failed: ${code}`, {
       hint: 'Check DOCKER_CERT_PATH / DOCKER_TLS_VERIFY, or the TLS material of your Docker context.',
       cause: err,

@@ -2,7 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { HostPath, ServiceSpec } from '../stack/spec.js';
 import { parseEnvFile } from '../util/envfile.js';
-import { LabError, errorMessage } from '../util/errors.js';
+import { errorMessage, LabError } from '../util/errors.js';
 import { readTextOptional } from '../util/fs.js';
 import { registerSecret } from '../util/secrets.js';
 import { firstLine } from './errors.js';
@@ -15,7 +15,6 @@ export function hostPath(source: HostPath, labDir: string): string {
   if (source.kind === 'host') return source.path;
   return isAbsolute(source.path) ? source.path : join(labDir, ...source.path.split('/'));
 }
-
 
 /**
  * Reads the service's env files (secrets such as the root password) at create time.
@@ -107,5 +106,8 @@ export function createError(spec: ServiceSpec, err: unknown, remote: boolean): L
       cause: err,
     });
   }
-  return new LabError(`cannot create ${spec.containerName}: ${firstLine(message)}`, { hint: 'See `lab doctor` for a check of the engine and the lab folder.', cause: err });
+  return new LabError(`cannot create ${spec.containerName}: ${firstLine(message)}`, {
+    hint: 'See `lab doctor` for a check of the engine and the lab folder.',
+    cause: err,
+  });
 }

@@ -1,16 +1,16 @@
 import { readdir, rm, rmdir } from 'node:fs/promises';
-import { join, relative, isAbsolute } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { CliContext } from '../cli/context.js';
 import type { LabModel } from '../config/model.js';
 import { teardown } from '../gitlab/bootstrap.js';
-import { LabError, UsageError, errnoCode, errorMessage } from '../util/errors.js';
+import { errnoCode, errorMessage, LabError, UsageError } from '../util/errors.js';
 import { removeContainer } from './apply.js';
 import { connectEngine } from './connect.js';
 import { firstLine } from './errors.js';
-import { labClient } from './readiness.js';
 import { stackFilter } from './labels.js';
 import { stackContainers } from './observe.js';
+import { labClient } from './readiness.js';
 
 export interface DestroyOptions {
   yes: boolean;
@@ -57,7 +57,10 @@ export async function destroyStack(model: LabModel, ctx: Pick<CliContext, 'out' 
   const { out } = ctx;
   const canAsk = out.interactive && process.stdin.isTTY === true;
   if (!options.yes && !canAsk) {
-    throw new UsageError(`refusing to destroy stack "${model.name}" without --yes: there is no terminal to ask for confirmation`, 'Run `lab destroy --yes` to remove its containers, network and volumes (all GitLab data is lost).');
+    throw new UsageError(
+      `refusing to destroy stack "${model.name}" without --yes: there is no terminal to ask for confirmation`,
+      'Run `lab destroy --yes` to remove its containers, network and volumes (all GitLab data is lost).',
+    );
   }
   const engine = await connectEngine(ctx.env);
   const { docker } = engine;
@@ -78,7 +81,10 @@ export async function destroyStack(model: LabModel, ctx: Pick<CliContext, 'out' 
     for (const c of containers) out.info(`  container ${c.name}`);
     for (const n of networks) out.info(`  network   ${n.Name}`);
     for (const v of volumes) out.info(`  volume    ${v.Name}  (GitLab data is lost)`);
-    if (options.purgeCerts) out.info(`  and the certificates under ${model.paths.tlsDir}${inside(model.paths.dir, model.paths.caroot) ? ` and the CA in ${model.paths.caroot}` : ''}`);
+    if (options.purgeCerts)
+      out.info(
+        `  and the certificates under ${model.paths.tlsDir}${inside(model.paths.dir, model.paths.caroot) ? ` and the CA in ${model.paths.caroot}` : ''}`,
+      );
     if (!(await confirm(`Destroy stack "${model.name}"? [y/N] `))) {
       out.result('aborted; nothing was removed');
       return 1;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { LabError, errnoCode } from '../util/errors.js';
+import { errnoCode, LabError } from '../util/errors.js';
 
 /** TLS material for a tcp endpoint: file paths, read when the client connects. */
 export interface EngineTls {
@@ -58,7 +58,8 @@ export async function resolveEndpoint(env: NodeJS.ProcessEnv = process.env): Pro
   const configDir = dockerConfigDir(env);
   const fromEnv = env.DOCKER_CONTEXT?.trim();
   const name = fromEnv || (await currentContext(configDir));
-  if (!name || name === 'default') return fromHost(process.platform === 'win32' ? DEFAULT_NPIPE : DEFAULT_UNIX, undefined, undefined, 'the default endpoint');
+  if (!name || name === 'default')
+    return fromHost(process.platform === 'win32' ? DEFAULT_NPIPE : DEFAULT_UNIX, undefined, undefined, 'the default endpoint');
   return fromContext(configDir, name, fromEnv ? 'DOCKER_CONTEXT' : `currentContext in ${join(configDir, 'config.json')}`);
 }
 
@@ -97,12 +98,16 @@ async function fromContext(configDir: string, name: string, source: string): Pro
   try {
     meta = JSON.parse(text) as ContextMeta;
   } catch {
-    throw new LabError(`the metadata of Docker context "${name}" is not valid JSON (${metaFile})`, { hint: 'Recreate the context with `docker context create`.' });
+    throw new LabError(`the metadata of Docker context "${name}" is not valid JSON (${metaFile})`, {
+      hint: 'Recreate the context with `docker context create`.',
+    });
   }
   const docker = meta.Endpoints?.docker;
   const host = typeof docker?.Host === 'string' ? docker.Host : '';
   if (!host) {
-    throw new LabError(`Docker context "${name}" has no docker endpoint`, { hint: 'Inspect it with `docker context inspect` and recreate it with a --docker host=… option.' });
+    throw new LabError(`Docker context "${name}" has no docker endpoint`, {
+      hint: 'Inspect it with `docker context inspect` and recreate it with a --docker host=… option.',
+    });
   }
   const tlsDir = join(configDir, 'contexts', 'tls', id, 'docker');
   const files = { ca: join(tlsDir, 'ca.pem'), cert: join(tlsDir, 'cert.pem'), key: join(tlsDir, 'key.pem') };
@@ -111,7 +116,12 @@ async function fromContext(configDir: string, name: string, source: string): Pro
   // A context speaks TLS when it carries TLS material or explicitly skips verification.
   const tls: EngineTls | undefined =
     present.some(Boolean) || skipVerify
-      ? { verify: !skipVerify, ca: present[0] ? files.ca : undefined, cert: present[1] ? files.cert : undefined, key: present[2] ? files.key : undefined }
+      ? {
+          verify: !skipVerify,
+          ca: present[0] ? files.ca : undefined,
+          cert: present[1] ? files.cert : undefined,
+          key: present[2] ? files.key : undefined,
+        }
       : undefined;
   return fromHost(host, name, tls, `Docker context "${name}"`);
 }

@@ -16,7 +16,9 @@ export interface ExecResult {
 /** Runs a command inside a running container and collects its output (demultiplexed). */
 export async function execIn(docker: Dockerode, containerId: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
   const withStdin = options.stdin !== undefined;
-  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: withStdin, Tty: false });
+  const exec = await docker
+    .getContainer(containerId)
+    .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: withStdin, Tty: false });
   const stream = await exec.start({ hijack: true, stdin: withStdin });
   const out = new PassThrough();
   const err = new PassThrough();

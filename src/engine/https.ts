@@ -1,8 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { request as httpsRequest } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 
 /**
  * Reaching the lab the way a browser would, from any machine: through the proxy's
@@ -46,7 +46,11 @@ export interface LabHttpsClient {
 /** A `lookup` for net/tls/https that sends the lab hosts to the published host. */
 export function labLookup(route: Pick<LabRoute, 'hosts' | 'publishedHost'>): LookupFunction {
   const lab = new Set(route.hosts);
-  return (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family: number) => void): void => {
+  return (
+    hostname: string,
+    options: LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family: number) => void,
+  ): void => {
     const target = lab.has(hostname) ? route.publishedHost : hostname;
     dnsLookup(target, options, callback);
   };
@@ -76,7 +80,9 @@ export function labHttpsClient(route: LabRoute): LabHttpsClient {
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+            );
             res.on('error', reject);
           },
         );
@@ -89,19 +95,29 @@ export function labHttpsClient(route: LabRoute): LabHttpsClient {
 }
 
 /** A TLS handshake with the proxy for `host`, verified against the lab CA only. */
-export function tlsHandshake(route: LabRoute, host: string, timeoutMs: number): Promise<{ authorized: boolean; error: string | undefined }> {
+export function tlsHandshake(
+  route: LabRoute,
+  host: string,
+  timeoutMs: number,
+): Promise<{ authorized: boolean; error: string | undefined }> {
   return new Promise((resolve, reject) => {
     let socket: TLSSocket | undefined;
     const timer = setTimeout(() => {
       socket?.destroy();
       reject(Object.assign(new Error(`no TLS handshake within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);
-    socket = tlsConnect({ host, port: route.port, servername: host, ca: route.ca, lookup: labLookup(route), rejectUnauthorized: false }, () => {
-      clearTimeout(timer);
-      const result = { authorized: socket?.authorized === true, error: socket?.authorizationError ? String(socket.authorizationError) : undefined };
-      socket?.end();
-      resolve(result);
-    });
+    socket = tlsConnect(
+      { host, port: route.port, servername: host, ca: route.ca, lookup: labLookup(route), rejectUnauthorized: false },
+      () => {
+        clearTimeout(timer);
+        const result = {
+          authorized: socket?.authorized === true,
+          error: socket?.authorizationError ? String(socket.authorizationError) : undefined,
+        };
+        socket?.end();
+        resolve(result);
+      },
+    );
     socket.on('error', (err) => {
       clearTimeout(timer);
       socket?.destroy();

@@ -10,7 +10,9 @@ import { stackContainers } from './observe.js';
 /** `lab down`: stops this stack's containers; containers, network and volumes stay. */
 export async function downStack(model: LabModel, ctx: Pick<CliContext, 'out' | 'env'>): Promise<void> {
   const { docker } = await connectEngine(ctx.env);
-  const running = (await stackContainers(docker, model.name)).filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
+  const running = (await stackContainers(docker, model.name)).filter(
+    (c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused',
+  );
   if (running.length === 0) {
     ctx.out.result(`nothing running in stack "${model.name}"`);
     return;
@@ -37,17 +39,30 @@ export interface ServiceLogsOptions {
 }
 
 /** `lab logs <service>`: the container's own output, demultiplexed into stdout and stderr. */
-export async function serviceLogs(model: LabModel, ctx: Pick<CliContext, 'env'>, service: ServiceName, options: ServiceLogsOptions): Promise<void> {
+export async function serviceLogs(
+  model: LabModel,
+  ctx: Pick<CliContext, 'env'>,
+  service: ServiceName,
+  options: ServiceLogsOptions,
+): Promise<void> {
   const { docker } = await connectEngine(ctx.env);
   const container = (await stackContainers(docker, model.name)).find((c) => c.service === service);
   if (!container) {
-    throw new LabError(`stack "${model.name}" has no ${service} container`, { hint: service === 'runner' ? 'The runner starts after the GitLab bootstrap in `lab up`.' : 'Run `lab up` first.' });
+    throw new LabError(`stack "${model.name}" has no ${service} container`, {
+      hint: service === 'runner' ? 'The runner starts after the GitLab bootstrap in `lab up`.' : 'Run `lab up` first.',
+    });
   }
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   try {
-    await streamLogs(docker, container.id, { follow: options.follow, tail: options.tail, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+    await streamLogs(docker, container.id, {
+      follow: options.follow,
+      tail: options.tail,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: controller.signal,
+    });
   } finally {
     process.off('SIGINT', stop);
   }

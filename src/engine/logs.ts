@@ -42,8 +42,15 @@ async function storedLogs(container: Dockerode.Container, tail: number | 'all'):
 export async function lastLogLines(docker: Dockerode, containerId: string, n = 30): Promise<string[]> {
   try {
     const { tty, buffer } = await storedLogs(docker.getContainer(containerId), n);
-    const text = tty ? buffer.toString('utf8') : demultiplex(buffer).map((f) => f.data.toString('utf8')).join('');
-    return text.split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1).slice(-n);
+    const text = tty
+      ? buffer.toString('utf8')
+      : demultiplex(buffer)
+          .map((f) => f.data.toString('utf8'))
+          .join('');
+    return text
+      .split(/\r?\n/)
+      .filter((l, i, all) => l !== '' || i < all.length - 1)
+      .slice(-n);
   } catch (err) {
     return [`(could not read the logs: ${firstLine(errorMessage(err))})`];
   }
@@ -74,7 +81,12 @@ export async function streamLogs(docker: Dockerode, containerId: string, options
     return;
   }
   const tty = (await container.inspect()).Config.Tty === true;
-  const stream = (await container.logs({ stdout: true, stderr: true, follow: true, ...(options.tail === 'all' ? {} : { tail: options.tail }) })) as NodeJS.ReadableStream & { destroy?: () => void };
+  const stream = (await container.logs({
+    stdout: true,
+    stderr: true,
+    follow: true,
+    ...(options.tail === 'all' ? {} : { tail: options.tail }),
+  })) as NodeJS.ReadableStream & { destroy?: () => void };
   await new Promise<void>((resolve, reject) => {
     if (tty) stream.on('data', (c: Buffer) => options.stdout.write(c));
     else docker.modem.demuxStream(stream, options.stdout, options.stderr);

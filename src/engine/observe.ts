@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { SERVICE_NAMES, type ServiceName } from '../stack/spec.js';
 import { statusOf } from './errors.js';
-import { LAB_LABELS, ownedBy, stackFilter, type Labels } from './labels.js';
+import { LAB_LABELS, type Labels, ownedBy, stackFilter } from './labels.js';
 
 export interface ObservedPort {
   ip: string;
@@ -116,7 +116,9 @@ export async function observe(docker: Dockerode, req: ObserveRequest): Promise<O
     stackContainers(docker, req.stack),
     req.containerNames.length > 0 ? docker.listContainers({ all: true, filters: { name: req.containerNames } }) : Promise.resolve([]),
     docker.listNetworks({ filters: { name: [req.networkName] } }),
-    req.volumeNames.length > 0 ? docker.listVolumes({ filters: { name: req.volumeNames } }) : Promise.resolve({ Volumes: [], Warnings: [] }),
+    req.volumeNames.length > 0
+      ? docker.listVolumes({ filters: { name: req.volumeNames } })
+      : Promise.resolve({ Volumes: [], Warnings: [] }),
     Promise.all(req.images.map(async (ref) => [ref, await imageId(docker, ref)] as const)),
   ]);
 
@@ -132,7 +134,8 @@ export async function observe(docker: Dockerode, req: ObserveRequest): Promise<O
   // The engine's name filter matches substrings; only exact names can conflict.
   for (const info of named) {
     const name = nameOf(info);
-    if (req.containerNames.includes(name) && !ownedBy(info.Labels, req.stack)) conflicts.push({ kind: 'container', name, otherStack: other(info.Labels) });
+    if (req.containerNames.includes(name) && !ownedBy(info.Labels, req.stack))
+      conflicts.push({ kind: 'container', name, otherStack: other(info.Labels) });
   }
 
   let network: ObservedNetwork | undefined;
@@ -156,7 +159,12 @@ export async function observe(docker: Dockerode, req: ObserveRequest): Promise<O
 }
 
 /** One service's container and its image's local ID: a cheap re-look right before acting. */
-export async function observeService(docker: Dockerode, stack: string, service: ServiceName, image: string): Promise<{ container: ObservedContainer | undefined; imageId: string | undefined }> {
+export async function observeService(
+  docker: Dockerode,
+  stack: string,
+  service: ServiceName,
+  image: string,
+): Promise<{ container: ObservedContainer | undefined; imageId: string | undefined }> {
   const [owned, id] = await Promise.all([stackContainers(docker, stack), imageId(docker, image)]);
   return { container: owned.find((c) => c.service === service), imageId: id };
 }

@@ -68,7 +68,9 @@ export function planStack(desired: DesiredStack, observed: ObservedState, pull: 
   const network = planNetwork(desired.network, observed);
   const networkChanged = network.kind === 'recreate-network';
 
-  const volumes: VolumeAction[] = desired.volumes.map((name) => (observed.volumes.includes(name) ? { kind: 'keep-volume', name } : { kind: 'create-volume', name }));
+  const volumes: VolumeAction[] = desired.volumes.map((name) =>
+    observed.volumes.includes(name) ? { kind: 'keep-volume', name } : { kind: 'create-volume', name },
+  );
 
   const images: ImageAction[] = [];
   const unavailableImages: string[] = [];
@@ -80,7 +82,9 @@ export function planStack(desired: DesiredStack, observed: ObservedState, pull: 
     else images.push({ kind: 'pull-image', image, reason: 'missing' });
   }
 
-  const containers = desired.services.map((d) => planContainer(d, observed.containers[d.spec.service], observed.images[d.spec.image], networkChanged));
+  const containers = desired.services.map((d) =>
+    planContainer(d, observed.containers[d.spec.service], observed.images[d.spec.image], networkChanged),
+  );
 
   const desiredNames = new Set(desired.services.map((d) => d.spec.service));
   const removals: Removal[] = [];
@@ -105,7 +109,12 @@ function planNetwork(desired: DesiredNetwork, observed: ObservedState): NetworkA
   return { kind: 'keep-network', name: desired.name, id: current.id };
 }
 
-export function planContainer(desired: DesiredService, current: ObservedContainer | undefined, wantedImageId: string | undefined, networkChanged: boolean): ContainerAction {
+export function planContainer(
+  desired: DesiredService,
+  current: ObservedContainer | undefined,
+  wantedImageId: string | undefined,
+  networkChanged: boolean,
+): ContainerAction {
   const service = desired.spec.service;
   const name = desired.spec.containerName;
   if (!current) return { kind: 'create', service, name, reason: 'missing' };
@@ -134,14 +143,24 @@ export function isNoop(plan: Plan): boolean {
 export function describePlan(plan: Plan, deferred: ReadonlySet<ServiceName> = new Set()): string[] {
   const rows: [string, string, string][] = [];
   const n = plan.network;
-  rows.push(['network', n.name, n.kind === 'create-network' ? `create (${n.subnet})` : n.kind === 'recreate-network' ? `recreate (${n.reason})` : 'keep']);
+  rows.push([
+    'network',
+    n.name,
+    n.kind === 'create-network' ? `create (${n.subnet})` : n.kind === 'recreate-network' ? `recreate (${n.reason})` : 'keep',
+  ]);
   for (const v of plan.volumes) rows.push(['volume', v.name, v.kind === 'create-volume' ? 'create' : 'keep']);
   for (const i of plan.images) rows.push(['image', i.image, i.kind === 'pull-image' ? `pull (${i.reason})` : 'present']);
   for (const image of plan.unavailableImages) rows.push(['image', image, 'missing, and --pull never forbids pulling it']);
   for (const r of plan.removals) rows.push(['remove', r.name, r.reason]);
   for (const c of plan.containers) {
     const what =
-      c.kind === 'create' ? 'create' : c.kind === 'recreate' ? `recreate (${c.reason})` : c.kind === 'start' ? `start (${c.reason})` : 'keep (running, up to date)';
+      c.kind === 'create'
+        ? 'create'
+        : c.kind === 'recreate'
+          ? `recreate (${c.reason})`
+          : c.kind === 'start'
+            ? `start (${c.reason})`
+            : 'keep (running, up to date)';
     rows.push([c.service, c.name, deferred.has(c.service) ? `${what}, after the GitLab bootstrap` : what]);
   }
   for (const s of plan.strays) rows.push(['stray', s, "lab's own container, not part of the desired stack; left alone"]);

@@ -72,7 +72,12 @@ export async function processOnPort(port: number): Promise<string | undefined> {
  * Finds who holds any of the ports. Containers are found on every engine; for a local
  * engine, a test bind on this machine finds other programs too.
  */
-export async function findPortHolders(docker: Dockerode, endpoint: EngineEndpoint, ports: number[], ignoreContainers: Set<string> = new Set()): Promise<PortHolder[]> {
+export async function findPortHolders(
+  docker: Dockerode,
+  endpoint: EngineEndpoint,
+  ports: number[],
+  ignoreContainers: Set<string> = new Set(),
+): Promise<PortHolder[]> {
   if (ports.length === 0) return [];
   const byContainer = await containerHolders(docker, ports, ignoreContainers);
   const holders: PortHolder[] = [];
@@ -98,7 +103,9 @@ export function portKey(model: LabModel, port: number): string {
 export function portTakenError(model: LabModel, holders: PortHolder[], cause?: unknown): LabError {
   const parts = holders.map((h) => `port ${h.port} (${portKey(model, h.port)}) is already taken by ${h.holder}`);
   const first = holders[0];
-  const example = first ? `${portKey(model, first.port).replace('ports.', '')}: ${first.port === 80 ? 8080 : first.port === 443 ? 8443 : first.port + 1000}` : 'https: 8443';
+  const example = first
+    ? `${portKey(model, first.port).replace('ports.', '')}: ${first.port === 80 ? 8080 : first.port === 443 ? 8443 : first.port + 1000}`
+    : 'https: 8443';
   return new LabError(parts.join('; '), {
     hint: `Stop whatever holds it, or pick another port in lab.yml, e.g. \`ports: { ${example} }\`, then run \`lab up\` again.`,
     ...(cause === undefined ? {} : { cause }),

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { LabError, errorMessage } from '../util/errors.js';
+import { errorMessage, LabError } from '../util/errors.js';
 import { firstLine } from './errors.js';
 
 /** One event of the `POST /images/create` JSON stream. */
@@ -28,7 +28,8 @@ export class PullTracker {
 
   /** Returns the error message if the event carries one (apocas/dockerode#639: followProgress drops them). */
   add(event: PullEvent): string | undefined {
-    if (event.error !== undefined || event.errorDetail?.message !== undefined) return event.error ?? event.errorDetail?.message ?? 'unknown error';
+    if (event.error !== undefined || event.errorDetail?.message !== undefined)
+      return event.error ?? event.errorDetail?.message ?? 'unknown error';
     const id = event.id;
     const status = event.status ?? '';
     // "Pulling from <repo>" carries the tag as its id; only layer events count.
@@ -78,7 +79,8 @@ export function describeProgress(p: PullProgress): string {
 
 /** Pulls one image, checking every stream event for an error; resolves when the stream ends. */
 export async function pullImage(docker: Dockerode, image: string, onProgress: (p: PullProgress) => void): Promise<void> {
-  const hint = 'Check the image reference under `images:` in lab.yml and the engine\'s access to the registry; with local images use --pull never.';
+  const hint =
+    "Check the image reference under `images:` in lab.yml and the engine's access to the registry; with local images use --pull never.";
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.pull(image);

@@ -4,16 +4,18 @@ import type { ServiceName } from '../stack/spec.js';
 import { LabError } from '../util/errors.js';
 import { readOptional } from '../util/fs.js';
 import type { Engine } from './connect.js';
-import { labHttpsClient, type LabHttpsClient, type LabRoute } from './https.js';
+import { type LabHttpsClient, type LabRoute, labHttpsClient } from './https.js';
 import { lastLogLines, logDetails } from './logs.js';
 import { elapsed } from './progress.js';
-import { abortError, httpStatus, tlsEntryPoint, waitFor, type WaitStrategy } from './wait.js';
+import { abortError, httpStatus, tlsEntryPoint, type WaitStrategy, waitFor } from './wait.js';
 
 /** The route to the lab through the proxy's published HTTPS port, with the lab CA pinned. */
 export async function labRoute(model: LabModel, engine: Engine): Promise<LabRoute> {
   const ca = (await readOptional(model.paths.tlsCa)) ?? (await readOptional(model.paths.caCert));
   if (ca === undefined) {
-    throw new LabError(`the lab CA certificate is missing (${model.paths.tlsCa})`, { hint: 'Run `lab certs`, or `lab up`, which creates it.' });
+    throw new LabError(`the lab CA certificate is missing (${model.paths.tlsCa})`, {
+      hint: 'Run `lab certs`, or `lab up`, which creates it.',
+    });
   }
   return { publishedHost: engine.endpoint.publishedHost, port: model.ports.https, hosts: proxiedHosts(model.hosts), ca };
 }
@@ -41,14 +43,23 @@ export interface WaitServiceOptions {
 }
 
 /** Waits for one service; on timeout or exit, fails naming it, with its last 30 log lines. */
-export async function waitForService(engine: Engine, service: ServiceName, container: { id: string; name: string }, strategy: WaitStrategy, options: WaitServiceOptions): Promise<number> {
+export async function waitForService(
+  engine: Engine,
+  service: ServiceName,
+  container: { id: string; name: string },
+  strategy: WaitStrategy,
+  options: WaitServiceOptions,
+): Promise<number> {
   const outcome = await waitFor(strategy, {
     timeoutMs: options.timeoutMs,
     intervalMs: 250,
     signal: options.signal,
     onTick: (ms, detail) => options.report(`${elapsed(ms)} · ${strategy.description}${detail ? `: ${detail}` : ''}`),
     gaveUp: async () => {
-      const info = await engine.docker.getContainer(container.id).inspect().catch(() => undefined);
+      const info = await engine.docker
+        .getContainer(container.id)
+        .inspect()
+        .catch(() => undefined);
       if (!info) return 'the container disappeared';
       const s = info.State;
       if (s.Status === 'exited' || s.Status === 'dead') return `the container ${s.Status} (exit code ${s.ExitCode})`;
@@ -57,7 +68,10 @@ export async function waitForService(engine: Engine, service: ServiceName, conta
   });
   if (outcome.ready) return outcome.elapsedMs;
   if (outcome.reason === 'aborted') throw abortError();
-  const why = outcome.reason === 'timeout' ? `did not become ready within ${elapsed(options.timeoutMs)}` : `stopped before it became ready: ${outcome.detail ?? ''}`;
+  const why =
+    outcome.reason === 'timeout'
+      ? `did not become ready within ${elapsed(options.timeoutMs)}`
+      : `stopped before it became ready: ${outcome.detail ?? ''}`;
   const last = outcome.reason === 'timeout' && outcome.detail ? ` (last check: ${outcome.detail})` : '';
   throw new LabError(`${service} ${why}${last}`, {
     hint: `Run \`lab up\` again to keep waiting (it resumes where it stopped), raise --timeout, or follow \`lab logs ${service} -f\`.`,

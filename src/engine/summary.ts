@@ -1,4 +1,4 @@
-import { publicUrl, type LabModel } from '../config/model.js';
+import { type LabModel, publicUrl } from '../config/model.js';
 import type { EngineEndpoint } from './endpoint.js';
 
 export interface Summary {

@@ -1,7 +1,7 @@
+import { ensureCerts } from '../certs/index.js';
 import type { Output } from '../cli/output.js';
 import type { LabModel } from '../config/model.js';
-import { bootstrap, prepareSecrets, type BootstrapResult, type ContainerRef } from '../gitlab/bootstrap.js';
-import { ensureCerts } from '../certs/index.js';
+import { type BootstrapResult, bootstrap, type ContainerRef, prepareSecrets } from '../gitlab/bootstrap.js';
 import { loadRenderInputs } from '../stack/inputs.js';
 import { renderFiles, writeRendered } from '../stack/render.js';
 import { containerName, runnerService } from '../stack/services.js';
@@ -13,12 +13,22 @@ import { connectEngine, type Engine } from './connect.js';
 import { readEnvFiles } from './create.js';
 import { desiredService, desiredStack, observeRequest } from './desired.js';
 import { execIn } from './exec.js';
+import { labHttpsClient } from './https.js';
 import { lastLogLines } from './logs.js';
 import { observe, observeService, volumeExists } from './observe.js';
-import { conflictMessage, describePlan, planContainer, planStack, type ContainerAction, type DesiredNetwork, type DesiredService, type Plan, type PullPolicy } from './plan.js';
+import {
+  type ContainerAction,
+  conflictMessage,
+  type DesiredNetwork,
+  type DesiredService,
+  describePlan,
+  type Plan,
+  type PullPolicy,
+  planContainer,
+  planStack,
+} from './plan.js';
 import { createProgress, elapsed, type TaskDef } from './progress.js';
 import { describeProgress, pullImage } from './pull.js';
-import { labHttpsClient } from './https.js';
 import { labRoute, strategyFor, waitForService } from './readiness.js';
 import { summary } from './summary.js';
 
@@ -43,7 +53,9 @@ async function prepareFiles(model: LabModel, out: Output, engine: Engine): Promi
   for (const note of await prepareSecrets({ model, gitlabDataExists })) out.warn(`note: ${note}`);
   const written = await writeRendered(renderFiles(model, await loadRenderInputs(model)));
   const changed = written.filter((w) => w.result !== 'unchanged');
-  out.info(`files: ${changed.length === 0 ? 'unchanged' : changed.map((w) => `${w.result} ${w.path.replace(`${model.paths.dir}/`, '')}`).join(', ')}`);
+  out.info(
+    `files: ${changed.length === 0 ? 'unchanged' : changed.map((w) => `${w.result} ${w.path.replace(`${model.paths.dir}/`, '')}`).join(', ')}`,
+  );
 }
 
 export async function upStack(model: LabModel, ctx: UpContext, options: UpOptions): Promise<void> {
@@ -78,23 +90,38 @@ export async function upStack(model: LabModel, ctx: UpContext, options: UpOption
     return;
   }
   if (plan.unavailableImages.length > 0) {
-    throw new LabError(`${plan.unavailableImages.join(', ')} ${plan.unavailableImages.length === 1 ? 'is' : 'are'} not present and --pull never forbids pulling`, {
-      hint: `Load or pull ${plan.unavailableImages.length === 1 ? 'it' : 'them'} yourself (\`docker pull ${plan.unavailableImages[0] ?? ''}\`), or use --pull missing.`,
-    });
+    throw new LabError(
+      `${plan.unavailableImages.join(', ')} ${plan.unavailableImages.length === 1 ? 'is' : 'are'} not present and --pull never forbids pulling`,
+      {
+        hint: `Load or pull ${plan.unavailableImages.length === 1 ? 'it' : 'them'} yourself (\`docker pull ${plan.unavailableImages[0] ?? ''}\`), or use --pull missing.`,
+      },
+    );
   }
-  for (const s of plan.strays) out.warn(`note: ${s} carries this stack's labels but is no desired service; left alone (\`lab destroy\` removes it)`);
+  for (const s of plan.strays)
+    out.warn(`note: ${s} carries this stack's labels but is no desired service; left alone (\`lab destroy\` removes it)`);
   await preflightPorts(engine, model, plan, desired.services, observed);
 
   await createProgress(out).run(buildTasks(engine, model, plan, desired.services, desired.network, options));
   // Reaching this line means every task succeeded, the runner included unless skipped.
-  const done = summary(model, engine.endpoint, options.skipRunner ? 'skipped (--skip-runner)' : `${containerName(model, 'runner')} running`);
+  const done = summary(
+    model,
+    engine.endpoint,
+    options.skipRunner ? 'skipped (--skip-runner)' : `${containerName(model, 'runner')} running`,
+  );
   out.info('');
   for (const line of done.result) out.result(line);
   out.info('');
   for (const line of done.info) out.info(line);
 }
 
-function buildTasks(engine: Engine, model: LabModel, plan: Plan, desired: DesiredService[], desiredNet: DesiredNetwork, options: UpOptions): TaskDef[] {
+function buildTasks(
+  engine: Engine,
+  model: LabModel,
+  plan: Plan,
+  desired: DesiredService[],
+  desiredNet: DesiredNetwork,
+  options: UpOptions,
+): TaskDef[] {
   const defs: TaskDef[] = [];
   const byService = new Map(desired.map((d) => [d.spec.service, d]));
   const containers = new Map<ServiceName, ContainerRef>();
@@ -160,7 +187,11 @@ function buildTasks(engine: Engine, model: LabModel, plan: Plan, desired: Desire
       const ref = containers.get(service);
       const strategy = strategyFor(service, model, await route());
       if (!ref || !strategy) return 'nothing to wait for';
-      const ms = await waitForService(engine, service, ref, strategy, { timeoutMs: options.timeoutMs, signal: t.signal, report: (text) => t.output(text) });
+      const ms = await waitForService(engine, service, ref, strategy, {
+        timeoutMs: options.timeoutMs,
+        signal: t.signal,
+        report: (text) => t.output(text),
+      });
       return `ready after ${elapsed(ms)}`;
     },
   });

@@ -1,6 +1,6 @@
 import { errnoCode, errorMessage } from '../util/errors.js';
 import { firstLine } from './errors.js';
-import { tlsHandshake, type LabHttpsClient, type LabRoute } from './https.js';
+import { type LabHttpsClient, type LabRoute, tlsHandshake } from './https.js';
 
 /**
  * Readiness as small strategy objects (after testcontainers' wait strategies): each
@@ -72,7 +72,9 @@ export interface WaitOptions {
   gaveUp?: () => Promise<string | undefined>;
 }
 
-export type WaitOutcome = { ready: true; elapsedMs: number } | { ready: false; elapsedMs: number; reason: 'timeout' | 'gave-up' | 'aborted'; detail: string | undefined };
+export type WaitOutcome =
+  | { ready: true; elapsedMs: number }
+  | { ready: false; elapsedMs: number; reason: 'timeout' | 'gave-up' | 'aborted'; detail: string | undefined };
 
 /** What an aborted wait throws, named as fetch and timers name it, so callers can tell it from a failure. */
 export function abortError(): Error {

@@ -3,8 +3,8 @@ import * as v from 'valibot';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
 import type { GitLabApi, TokenInfo } from './api.js';
-import { railsRunner, checkedRubyString, type Exec } from './rails.js';
-import { readJsonSecret, writeJsonSecret, type SecretFiles } from './secrets.js';
+import { checkedRubyString, type Exec, railsRunner } from './rails.js';
+import { readJsonSecret, type SecretFiles, writeJsonSecret } from './secrets.js';
 import { killPoint } from './steps.js';
 
 /**
@@ -39,7 +39,7 @@ const AdminTokenFile = v.object({
 });
 export type AdminTokenFile = v.InferOutput<typeof AdminTokenFile>;
 
-const HINT = 'It holds lab\'s admin token for GitLab; delete it and run `lab up`, which creates a new token.';
+const HINT = "It holds lab's admin token for GitLab; delete it and run `lab up`, which creates a new token.";
 
 export async function readAdminToken(files: SecretFiles): Promise<AdminTokenFile | undefined> {
   const stored = await readJsonSecret(files.adminToken, AdminTokenFile, HINT);
@@ -84,8 +84,10 @@ export type Verdict = { ok: true; info: TokenInfo } | { ok: false; reason: strin
 /** Whether a token's record (undefined: GitLab said 401) is good for another run. */
 export function judgeToken(info: TokenInfo | undefined, now = Date.now()): Verdict {
   if (!info) return { ok: false, reason: 'GitLab does not accept it (unknown, expired or revoked)', stillValid: false };
-  if (info.revoked || !info.active) return { ok: false, reason: info.revoked ? 'it was revoked' : 'it is no longer active', stillValid: false };
-  if (!ADMIN_TOKEN_SCOPES.every((s) => info.scopes.includes(s))) return { ok: false, reason: `it lacks the ${ADMIN_TOKEN_SCOPES.join(', ')} scope`, stillValid: true };
+  if (info.revoked || !info.active)
+    return { ok: false, reason: info.revoked ? 'it was revoked' : 'it is no longer active', stillValid: false };
+  if (!ADMIN_TOKEN_SCOPES.every((s) => info.scopes.includes(s)))
+    return { ok: false, reason: `it lacks the ${ADMIN_TOKEN_SCOPES.join(', ')} scope`, stillValid: true };
   if (info.expires_at !== null && Date.parse(`${info.expires_at}T00:00:00Z`) - now < RENEW_BEFORE_MS) {
     return { ok: false, reason: `it expires on ${info.expires_at}`, stillValid: true };
   }
@@ -133,9 +135,17 @@ function railsFailure(stderr: string, stdout: string, token: string): { why: str
     };
   }
   if (/PG::ConnectionBad|could not connect to server/.test(text)) {
-    return { why: "GitLab's database is not reachable", hint: 'GitLab may still be starting or failing; follow `lab logs gitlab -f` and run `lab up` again.', details };
+    return {
+      why: "GitLab's database is not reachable",
+      hint: 'GitLab may still be starting or failing; follow `lab logs gitlab -f` and run `lab up` again.',
+      details,
+    };
   }
-  return { why: `gitlab-rails runner failed: ${lines.at(-1) ?? 'no output'}`, hint: 'See the output below and `lab logs gitlab`; then run `lab up` again.', details };
+  return {
+    why: `gitlab-rails runner failed: ${lines.at(-1) ?? 'no output'}`,
+    hint: 'See the output below and `lab logs gitlab`; then run `lab up` again.',
+    details,
+  };
 }
 
 export async function ensureAdminToken(ctx: AdminTokenContext): Promise<AdminToken> {
@@ -179,7 +189,11 @@ export async function ensureAdminToken(ctx: AdminTokenContext): Promise<AdminTok
   killPoint('admin-token:created');
 
   const verdict = judgeToken(await ctx.api(token).tokenSelf());
-  if (!verdict.ok) throw fail(`GitLab does not accept the admin token it just created: ${verdict.reason}`, 'Check `lab logs gitlab`; then run `lab up` again.');
+  if (!verdict.ok)
+    throw fail(
+      `GitLab does not accept the admin token it just created: ${verdict.reason}`,
+      'Check `lab logs gitlab`; then run `lab up` again.',
+    );
   const expiresAt = verdict.info.expires_at ?? record.expiresAt;
   await activate(ctx, { ...record, expiresAt });
   return { token, expiresAt, action: 'created', reason };

@@ -39,7 +39,11 @@ export type RunnerSummary = v.InferOutput<typeof RunnerSummary>;
 // https://docs.gitlab.com/api/runners/#verify-authentication-for-a-registered-runner
 const Verified = v.object({ id: v.number() });
 
-const ErrorBody = v.object({ message: v.optional(v.unknown()), error: v.optional(v.unknown()), error_description: v.optional(v.unknown()) });
+const ErrorBody = v.object({
+  message: v.optional(v.unknown()),
+  error: v.optional(v.unknown()),
+  error_description: v.optional(v.unknown()),
+});
 
 export class GitLabApiError extends Error {
   constructor(
@@ -166,7 +170,12 @@ export function gitlabApi(client: LabHttpsClient, options: ApiOptions): GitLabAp
       const path = '/user/runners';
       // Not retried: a lost answer could mean a runner was created anyway. The orphan
       // sweep of the next run removes such a runner by its marker.
-      const res = await call('POST', path, { runner_type: 'instance_type', description: spec.description, tag_list: spec.tagList, run_untagged: spec.runUntagged }, false);
+      const res = await call(
+        'POST',
+        path,
+        { runner_type: 'instance_type', description: spec.description, tag_list: spec.tagList, run_untagged: spec.runUntagged },
+        false,
+      );
       if (res.status !== 201) throw unexpected('POST', path, res);
       return parse(CreatedRunner, res, 'POST', path);
     },

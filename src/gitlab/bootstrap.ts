@@ -21,7 +21,7 @@ import { abortError } from '../engine/wait.js';
 import { containerName } from '../stack/services.js';
 import { errorMessage } from '../util/errors.js';
 import { ensureAdminToken, readAdminToken } from './admin-token.js';
-import { gitlabApi, type GitLabApi } from './api.js';
+import { type GitLabApi, gitlabApi } from './api.js';
 import { ensureRootPassword, readRootPasswordOptional } from './password.js';
 import type { Exec } from './rails.js';
 import { deleteLabRunners, ensureRunner, runnerMarker, waitOnline } from './runner.js';
@@ -132,20 +132,33 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult>
 
   const password = await step('root password', gitlab, () => readRootPasswordOptional(files));
   // The bootstrap itself never needs the password (the admin token comes from gitlab-rails).
-  ctx.report(password === undefined ? 'root password: unknown to lab (see the note above)' : 'root password: in .lab/secrets/gitlab.env (user root)');
+  ctx.report(
+    password === undefined ? 'root password: unknown to lab (see the note above)' : 'root password: in .lab/secrets/gitlab.env (user root)',
+  );
 
   const client = await step('admin token', gitlab, () => ctx.https());
   const apiWith = (token: string): GitLabApi => gitlabApi(client, { host: model.hosts.gitlab, token, signal: ctx.signal });
 
   const admin = await step('admin token', gitlab, () =>
-    ensureAdminToken({ files, api: apiWith, exec: ctx.exec, gitlabContainerId: ctx.gitlab.id, timeoutMs: ctx.timeoutMs, report: ctx.report }),
+    ensureAdminToken({
+      files,
+      api: apiWith,
+      exec: ctx.exec,
+      gitlabContainerId: ctx.gitlab.id,
+      timeoutMs: ctx.timeoutMs,
+      report: ctx.report,
+    }),
   );
-  ctx.report(`admin token: ${admin.action === 'created' ? `created (${admin.reason ?? 'new'})` : admin.action}, valid until ${admin.expiresAt}`);
+  ctx.report(
+    `admin token: ${admin.action === 'created' ? `created (${admin.reason ?? 'new'})` : admin.action}, valid until ${admin.expiresAt}`,
+  );
 
   const api = apiWith(admin.token);
   const ensured = await step('runner', gitlab, () => ensureRunner({ model, files, api, report: ctx.report }));
   const extra = ensured.removedStale !== undefined ? `; deleted the stale runner #${ensured.removedStale}` : '';
-  ctx.report(`runner: ${ensured.action} #${ensured.id} (${runnerMarker(model)})${ensured.reason ? ` because ${ensured.reason}` : ''}${extra}`);
+  ctx.report(
+    `runner: ${ensured.action} #${ensured.id} (${runnerMarker(model)})${ensured.reason ? ` because ${ensured.reason}` : ''}${extra}`,
+  );
 
   runnerRef = await step('runner start', runner, () => ctx.startRunner(ensured.token));
   killPoint('runner:started');
@@ -181,7 +194,13 @@ export async function teardown(ctx: TeardownContext): Promise<void> {
     const what = stored ? `runner #${stored.id}` : `the runners of ${runnerMarker(ctx.model)}`;
     if (!admin) return note(`no admin token in ${files.adminToken}; ${what} was not deleted in GitLab`);
     if (!ctx.gitlab) return note(`there is no GitLab container; ${what} was not deleted in GitLab`);
-    const state = await ctx.docker.getContainer(ctx.gitlab.id).inspect().then((i) => i.State, () => undefined);
+    const state = await ctx.docker
+      .getContainer(ctx.gitlab.id)
+      .inspect()
+      .then(
+        (i) => i.State,
+        () => undefined,
+      );
     if (!state?.Running) return note(`GitLab is not running; ${what} was not deleted in GitLab (its record goes with GitLab's data)`);
     const api = gitlabApi(await ctx.https(), { host: ctx.model.hosts.gitlab, token: admin.token, timeoutMs: 5000 });
     if (!(await api.tokenSelf())) return note(`GitLab does not accept lab's admin token; ${what} was not deleted in GitLab`);

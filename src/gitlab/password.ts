@@ -77,7 +77,8 @@ export async function ensureRootPassword(files: SecretFiles): Promise<{ password
 /** The root password from gitlab.env; an error naming the file when there is none. */
 export async function readRootPassword(files: SecretFiles): Promise<string> {
   const password = await readRootPasswordOptional(files);
-  if (password === undefined) throw fail(`${files.gitlabEnv} is missing`, 'It holds the root password; `lab up` creates it before GitLab is created.');
+  if (password === undefined)
+    throw fail(`${files.gitlabEnv} is missing`, 'It holds the root password; `lab up` creates it before GitLab is created.');
   return password;
 }
 
@@ -87,7 +88,10 @@ export async function readRootPasswordOptional(files: SecretFiles): Promise<stri
   if (text === undefined) return undefined;
   const password = parseGitlabEnv(text);
   if (password === undefined) {
-    throw fail(`${files.gitlabEnv} has no GITLAB_ROOT_PASSWORD`, 'Restore the line GITLAB_ROOT_PASSWORD=<password>; lab does not overwrite this file, since GitLab keeps the password it was first started with.');
+    throw fail(
+      `${files.gitlabEnv} has no GITLAB_ROOT_PASSWORD`,
+      'Restore the line GITLAB_ROOT_PASSWORD=<password>; lab does not overwrite this file, since GitLab keeps the password it was first started with.',
+    );
   }
   return registerSecret(password);
 }

@@ -1,10 +1,10 @@
 import type { LabModel } from '../config/model.js';
-import { abortError, waitFor, type WaitStrategy } from '../engine/wait.js';
+import { abortError, type WaitStrategy, waitFor } from '../engine/wait.js';
 import { fail } from '../util/errors.js';
 import { registerSecret } from '../util/secrets.js';
 import type { GitLabApi } from './api.js';
-import { readRunnerFile, type RunnerFile } from './runner-file.js';
-import { writeJsonSecret, type SecretFiles } from './secrets.js';
+import { type RunnerFile, readRunnerFile } from './runner-file.js';
+import { type SecretFiles, writeJsonSecret } from './secrets.js';
 import { killPoint } from './steps.js';
 
 /**
@@ -55,7 +55,10 @@ export async function ensureRunner(ctx: RunnerContext): Promise<EnsuredRunner> {
   const stored = await readRunnerFile(ctx.files);
 
   const removedOrphans = await removeMarked(api, marker, stored?.id);
-  if (removedOrphans.length > 0) ctx.report(`runner: deleted ${removedOrphans.length} orphaned runner${removedOrphans.length === 1 ? '' : 's'} (${removedOrphans.map((id) => `#${id}`).join(', ')})`);
+  if (removedOrphans.length > 0)
+    ctx.report(
+      `runner: deleted ${removedOrphans.length} orphaned runner${removedOrphans.length === 1 ? '' : 's'} (${removedOrphans.map((id) => `#${id}`).join(', ')})`,
+    );
 
   let stale: number | undefined;
   let reason: string | undefined;
@@ -74,15 +77,31 @@ export async function ensureRunner(ctx: RunnerContext): Promise<EnsuredRunner> {
     }
   }
 
-  const created = await api.createInstanceRunner({ description: marker, tagList: ctx.model.runner.tags, runUntagged: ctx.model.runner.runUntagged });
+  const created = await api.createInstanceRunner({
+    description: marker,
+    tagList: ctx.model.runner.tags,
+    runUntagged: ctx.model.runner.runUntagged,
+  });
   registerSecret(created.token);
   killPoint('runner:created');
-  await writeJsonSecret(ctx.files.runner, { id: created.id, token: created.token, description: marker, createdAt: new Date().toISOString() });
+  await writeJsonSecret(ctx.files.runner, {
+    id: created.id,
+    token: created.token,
+    description: marker,
+    createdAt: new Date().toISOString(),
+  });
   killPoint('runner:stored');
 
   let removedStale: number | undefined;
   if (stale !== undefined && (await api.deleteRunner(stale))) removedStale = stale;
-  return { id: created.id, token: created.token, action: stored ? 'replaced' : 'created', removedOrphans, removedStale, ...(reason ? { reason } : {}) };
+  return {
+    id: created.id,
+    token: created.token,
+    action: stored ? 'replaced' : 'created',
+    removedOrphans,
+    removedStale,
+    ...(reason ? { reason } : {}),
+  };
 }
 
 export interface WaitOnlineOptions {
@@ -101,7 +120,11 @@ export async function waitOnline(api: GitLabApi, id: number, options: WaitOnline
     description: `runner #${id} online`,
     async check() {
       const r = await api.runner(id);
-      if (!r) throw fail(`runner #${id} disappeared from GitLab while lab waited for it`, 'Something deleted it; run `lab up` again to register a new one.');
+      if (!r)
+        throw fail(
+          `runner #${id} disappeared from GitLab while lab waited for it`,
+          'Something deleted it; run `lab up` again to register a new one.',
+        );
       return r.status === 'online' ? { ready: true } : { ready: false, detail: r.status };
     },
   };

@@ -84,7 +84,11 @@ export async function readSecretFile(path: string): Promise<string | undefined> 
  * Reads and validates a JSON secret file. A damaged file is an error naming the file,
  * never silently replaced: it may hold the only copy of a credential.
  */
-export async function readJsonSecret<S extends v.GenericSchema>(path: string, schema: S, hint: string): Promise<v.InferOutput<S> | undefined> {
+export async function readJsonSecret<S extends v.GenericSchema>(
+  path: string,
+  schema: S,
+  hint: string,
+): Promise<v.InferOutput<S> | undefined> {
   const text = await readSecretFile(path);
   if (text === undefined) return undefined;
   let value: unknown;

@@ -1,4 +1,4 @@
-import { LabError, errorMessage } from '../util/errors.js';
+import { errorMessage, LabError } from '../util/errors.js';
 
 /**
  * The bootstrap's steps, as the progress lines and error messages name them. A re-run

@@ -55,11 +55,16 @@ export async function loadLabCa(model: LabModel): Promise<LabCa> {
   try {
     data = await readFile(path);
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') throw fail(`no lab CA at ${path}`, 'Run `lab certs` first: it creates the CA that lab trust installs.');
+    if (errnoCode(err) === 'ENOENT')
+      throw fail(`no lab CA at ${path}`, 'Run `lab certs` first: it creates the CA that lab trust installs.');
     throw fail(`cannot read the lab CA at ${path}: ${errnoCode(err) ?? String(err)}`, 'Check the file permissions.');
   }
   const cert = parseCertificate(data);
-  if (!cert) throw fail(`${path} holds no certificate`, 'Restore the CA, or run `lab certs --new-ca` to replace it (every trust store then needs `lab trust` again).');
+  if (!cert)
+    throw fail(
+      `${path} holds no certificate`,
+      'Restore the CA, or run `lab certs --new-ca` to replace it (every trust store then needs `lab trust` again).',
+    );
   if (!cert.ca) throw fail(`${path} is not a CA certificate`, 'Point certs.caroot (or --caroot) at a CA folder with rootCA.pem.');
   const fingerprint256 = hexFingerprint(cert.fingerprint256);
   return {

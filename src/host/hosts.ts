@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { proxiedHosts, type LabModel } from '../config/model.js';
+import { type LabModel, proxiedHosts } from '../config/model.js';
 import type { EngineEndpoint } from '../engine/endpoint.js';
 import { errnoCode, errorMessage, fail, UsageError } from '../util/errors.js';
 import type { HostsEntry } from './hostsfile.js';
@@ -40,17 +40,31 @@ export async function resolvePublishedAddress(publishedHost: string): Promise<st
     const { address } = await lookup(publishedHost, { family: 4 }).catch(() => lookup(publishedHost));
     return address;
   } catch (err) {
-    throw fail(`cannot resolve the engine host "${publishedHost}" to an address`, 'Check DOCKER_HOST / the Docker context, or that the engine host resolves on this machine.', [String(err)]);
+    throw fail(
+      `cannot resolve the engine host "${publishedHost}" to an address`,
+      'Check DOCKER_HOST / the Docker context, or that the engine host resolves on this machine.',
+      [String(err)],
+    );
   }
 }
 
 /** Where each lab host should point for `target`, or a usage error when it cannot. */
-export async function planHosts(model: LabModel, endpoint: EngineEndpoint, target: HostsTarget, platform: NodeJS.Platform = process.platform): Promise<HostsPlan> {
+export async function planHosts(
+  model: LabModel,
+  endpoint: EngineEndpoint,
+  target: HostsTarget,
+  platform: NodeJS.Platform = process.platform,
+): Promise<HostsPlan> {
   let address: string;
   if (target === 'proxy') {
     if (!endpoint.local || platform !== 'linux') {
-      const why = endpoint.local ? `on ${platform} the engine's networks live in a VM` : `the engine at ${endpoint.address} is not on this machine`;
-      throw new UsageError(`--target proxy needs a local engine on Linux (${why})`, 'Use --target published (the default): the names then point at the published ports.');
+      const why = endpoint.local
+        ? `on ${platform} the engine's networks live in a VM`
+        : `the engine at ${endpoint.address} is not on this machine`;
+      throw new UsageError(
+        `--target proxy needs a local engine on Linux (${why})`,
+        'Use --target published (the default): the names then point at the published ports.',
+      );
     }
     address = model.network.proxyIp;
   } else {

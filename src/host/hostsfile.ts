@@ -80,10 +80,14 @@ export function listBlocks(text: string): HostsBlock[] {
     const begin = BEGIN.exec(line.content);
     const end = END.exec(line.content);
     if (begin) {
-      if (open) throw new HostsFileError(`line ${index + 1}: lab block "${begin[1]}" starts inside the block of "${open.lab}" (line ${open.index + 1})`);
+      if (open)
+        throw new HostsFileError(
+          `line ${index + 1}: lab block "${begin[1]}" starts inside the block of "${open.lab}" (line ${open.index + 1})`,
+        );
       open = { lab: begin[1] ?? '', index };
     } else if (end) {
-      if (!open || open.lab !== end[1]) throw new HostsFileError(`line ${index + 1}: end marker of lab "${end[1]}" without its begin marker`);
+      if (!open || open.lab !== end[1])
+        throw new HostsFileError(`line ${index + 1}: end marker of lab "${end[1]}" without its begin marker`);
       const entries = lines.slice(open.index + 1, index).flatMap((l) => parseEntryLine(l.content));
       blocks.push({ lab: open.lab, startLine: open.index + 1, endLine: index + 1, entries });
       open = undefined;
@@ -95,7 +99,8 @@ export function listBlocks(text: string): HostsBlock[] {
 
 function findBlock(text: string, lab: string): HostsBlock | undefined {
   const mine = listBlocks(text).filter((b) => b.lab === lab);
-  if (mine.length > 1) throw new HostsFileError(`lab "${lab}" has ${mine.length} blocks (lines ${mine.map((b) => b.startLine).join(', ')}); keep one`);
+  if (mine.length > 1)
+    throw new HostsFileError(`lab "${lab}" has ${mine.length} blocks (lines ${mine.map((b) => b.startLine).join(', ')}); keep one`);
   return mine[0];
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, LabError } from '../util/errors.js';
-import { listBlocks, removeBlock, upsertBlock, type Eol, type HostsEntry } from './hostsfile.js';
+import { type Eol, type HostsEntry, listBlocks, removeBlock, upsertBlock } from './hostsfile.js';
 
 export type HostsChange = 'created' | 'updated' | 'unchanged' | 'removed' | 'absent';
 
@@ -53,7 +53,12 @@ async function readHosts(file: string): Promise<string | undefined> {
  * container /etc/hosts is a bind mount that cannot be renamed over (EBUSY/EXDEV):
  * then, and when the folder is not writable but the file is, it is rewritten in place.
  */
-export async function applyHostsBlock(file: string, lab: string, entries: HostsEntry[] | undefined, fallbackEol: Eol = '\n'): Promise<HostsChange> {
+export async function applyHostsBlock(
+  file: string,
+  lab: string,
+  entries: HostsEntry[] | undefined,
+  fallbackEol: Eol = '\n',
+): Promise<HostsChange> {
   const path = await resolveFile(file);
   const before = await readHosts(path);
   let next: string;
@@ -84,7 +89,15 @@ async function replaceContent(path: string, content: string, isNew: boolean): Pr
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
     const code = errnoCode(err);
-    const inPlace = code === 'EBUSY' || code === 'EXDEV' || ((code === 'EACCES' || code === 'EPERM') && !isNew && (await lstat(path).then(() => true, () => false)));
+    const inPlace =
+      code === 'EBUSY' ||
+      code === 'EXDEV' ||
+      ((code === 'EACCES' || code === 'EPERM') &&
+        !isNew &&
+        (await lstat(path).then(
+          () => true,
+          () => false,
+        )));
     if (!inPlace) {
       if (denied(code)) throw new HostsAccessError(path, code, 'write');
       throw err;

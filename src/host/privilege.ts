@@ -1,4 +1,4 @@
-import { copyFile, chmod, mkdir, rm, rmdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm, rmdir } from 'node:fs/promises';
 import { execa } from 'execa';
 import { errnoCode, errorMessage, fail } from '../util/errors.js';
 import { which } from './platform.js';
@@ -74,7 +74,10 @@ export async function runSteps(steps: Step[], privilege: Privilege, env: NodeJS.
 async function runStep(step: Step, privilege: Privilege, env: NodeJS.ProcessEnv): Promise<StepOutput> {
   if (needsSudo(step, privilege)) {
     if (!(await which('sudo', env))) {
-      throw fail(`\`${describeStep(step, { ...privilege, canSudo: false })}\` needs root, and sudo is not installed`, 'Run the same lab command as root.');
+      throw fail(
+        `\`${describeStep(step, { ...privilege, canSudo: false })}\` needs root, and sudo is not installed`,
+        'Run the same lab command as root.',
+      );
     }
     return execStep(['sudo', ...stepCommand(step)], step.kind === 'exec' ? step.input : undefined, env, step);
   }
@@ -123,8 +126,12 @@ async function execStep(argv: string[], input: string | undefined, env: NodeJS.P
     const missing = errnoCode(result) === 'ENOENT' || /ENOENT/.test(result.shortMessage ?? '');
     const output = `${result.stderr}\n${result.stdout}`.trim().split('\n').filter(Boolean).slice(-5);
     throw fail(
-      missing ? `\`${file}\` is not installed (needed for \`${stepCommand(step).join(' ')}\`)` : `\`${argv.map(shellQuote).join(' ')}\` failed with exit code ${result.exitCode ?? '?'}`,
-      missing ? 'Install it, or leave out the trust store that needs it.' : 'Its output is below; fix the cause and run lab again (it picks up where it stopped).',
+      missing
+        ? `\`${file}\` is not installed (needed for \`${stepCommand(step).join(' ')}\`)`
+        : `\`${argv.map(shellQuote).join(' ')}\` failed with exit code ${result.exitCode ?? '?'}`,
+      missing
+        ? 'Install it, or leave out the trust store that needs it.'
+        : 'Its output is below; fix the cause and run lab again (it picks up where it stopped).',
       output,
     );
   }

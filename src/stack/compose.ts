@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
+import { Scalar } from 'yaml';
 import type { LabModel } from '../config/model.js';
 import { LAB_FILES } from './constants.js';
-import type { HostPath, Healthcheck, Mount, ServiceSpec } from './spec.js';
-import { Scalar } from 'yaml';
+import type { Healthcheck, HostPath, Mount, ServiceSpec } from './spec.js';
 import { generatedHeader, quoted, toYaml } from './yaml.js';
 
 /**
@@ -88,7 +88,11 @@ function seconds(value: number): string {
 
 /** Docker's size notation (binary units), e.g. 268435456 → "256m". */
 export function byteSize(bytes: number): string {
-  for (const [unit, size] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [unit, size] of [
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
   }
   return `${bytes}b`;

@@ -1,4 +1,4 @@
-import { publicUrl, type LabModel } from '../config/model.js';
+import { type LabModel, publicUrl } from '../config/model.js';
 import { SERVICE_PORTS } from './constants.js';
 
 /**
@@ -20,7 +20,9 @@ export function omnibusConfig(model: LabModel): string {
     monitoring(model),
     ...(model.hosts.pages ? [pages()] : []),
     ...(model.gitlab.profile === 'small' ? [smallProfile()] : []),
-    ...(model.gitlab.extraConfig.length > 0 ? [['## gitlab.extraConfig from lab.yml (applied last, so it wins)', ...model.gitlab.extraConfig]] : []),
+    ...(model.gitlab.extraConfig.length > 0
+      ? [['## gitlab.extraConfig from lab.yml (applied last, so it wins)', ...model.gitlab.extraConfig]]
+      : []),
   ];
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }
@@ -54,13 +56,13 @@ function proxyTermination(model: LabModel): string[] {
   return [
     '## TLS termination at the proxy',
     '# https://docs.gitlab.com/omnibus/settings/ssl/#configure-a-reverse-proxy-or-load-balancer-ssl-termination',
-    '# https://docs.gitlab.com/omnibus/settings/nginx/ (19.2+: Rails NGINX settings under gitlab_rails[\'nginx\'])',
+    "# https://docs.gitlab.com/omnibus/settings/nginx/ (19.2+: Rails NGINX settings under gitlab_rails['nginx'])",
     "letsencrypt['enable'] = false",
     `gitlab_rails['nginx']['listen_port'] = ${SERVICE_PORTS.gitlabHttp}`,
     "gitlab_rails['nginx']['listen_https'] = false",
     '# Rails must build https:// URLs although the request reaches it over http.',
     "gitlab_rails['nginx']['proxy_set_headers'] = { 'X-Forwarded-Proto' => 'https', 'X-Forwarded-Ssl' => 'on' }",
-    '# Log the client address Traefik forwards, not Traefik\'s own.',
+    "# Log the client address Traefik forwards, not Traefik's own.",
     `gitlab_rails['nginx']['real_ip_trusted_addresses'] = ${rubyList([model.network.proxyIp])}`,
     "gitlab_rails['nginx']['real_ip_header'] = 'X-Forwarded-For'",
     "gitlab_rails['nginx']['real_ip_recursive'] = 'on'",

@@ -1,8 +1,8 @@
 import type { LabModel } from '../config/model.js';
-import { readTextOptional } from '../util/fs.js';
-import type { RenderInputs } from './render.js';
 import { readRunnerFile } from '../gitlab/runner-file.js';
 import { secretFiles } from '../gitlab/secrets.js';
+import { readTextOptional } from '../util/fs.js';
+import type { RenderInputs } from './render.js';
 
 /**
  * The few inputs besides the model that rendering needs, read from the lab folder:

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LabModel } from '../config/model.js';
-import { writeIfChanged, type WriteResult } from '../util/fs.js';
+import { type WriteResult, writeIfChanged } from '../util/fs.js';
 import { composeFile } from './compose.js';
 import { jobCertsDirCa, runnerConfig } from './runner.js';
 import { gitlabService, runnerService, traefikService } from './services.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { stringify } from 'smol-toml';
-import { proxiedHosts, publicUrl, registryAddress, type LabModel } from '../config/model.js';
+import { type LabModel, proxiedHosts, publicUrl, registryAddress } from '../config/model.js';
 import { CONTAINER_PATHS } from './constants.js';
 import { generatedHeader } from './yaml.js';
 
@@ -37,9 +37,10 @@ export function runnerConfig(model: LabModel, token: string): string {
       },
     ],
   };
-  const header = generatedHeader(
-    [`The runner of the lab "${model.name}". Mode 0600: it holds the runner's token.`, 'gitlab-runner reloads this file by itself when it changes.'],
-  );
+  const header = generatedHeader([
+    `The runner of the lab "${model.name}". Mode 0600: it holds the runner's token.`,
+    'gitlab-runner reloads this file by itself when it changes.',
+  ]);
   return `${header}\n${stringify(config)}\n`;
 }
 

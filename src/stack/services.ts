@@ -36,7 +36,13 @@ export function traefikService(model: LabModel): ServiceSpec {
     extraHosts: extraHosts(model),
     restart: 'unless-stopped',
     // The official image ships the `traefik healthcheck` subcommand; it needs `ping` enabled.
-    healthcheck: { test: ['CMD', 'traefik', 'healthcheck', '--ping'], intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 5 },
+    healthcheck: {
+      test: ['CMD', 'traefik', 'healthcheck', '--ping'],
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      retries: 3,
+      startPeriodSeconds: 5,
+    },
     privileged: false,
     // The dynamic config is watched by Traefik; the static config and the certificates are not.
     restartOn: [LAB_FILES.traefikStatic, LAB_FILES.leafCert, LAB_FILES.tlsCa],
@@ -62,7 +68,13 @@ export function gitlabService(model: LabModel): ServiceSpec {
     extraHosts: extraHosts(model),
     restart: 'unless-stopped',
     // Same probe as the image's own HEALTHCHECK, with a start period that fits a first boot.
-    healthcheck: { test: ['CMD', '/opt/gitlab/bin/gitlab-healthcheck', '--fail', '--max-time', '10'], intervalSeconds: 30, timeoutSeconds: 15, retries: 5, startPeriodSeconds: 600 },
+    healthcheck: {
+      test: ['CMD', '/opt/gitlab/bin/gitlab-healthcheck', '--fail', '--max-time', '10'],
+      intervalSeconds: 30,
+      timeoutSeconds: 15,
+      retries: 5,
+      startPeriodSeconds: 600,
+    },
     shmSizeBytes: 256 * 1024 * 1024,
     // Omnibus stops PostgreSQL, Gitaly and friends in turn; a SIGKILL after Docker's
     // default 10 s can leave the database needing recovery.

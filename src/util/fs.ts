@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode, fail } from './errors.js';
 
@@ -50,7 +50,8 @@ export async function createExclusive(path: string, content: string | Uint8Array
   try {
     handle = await open(path, 'wx', mode);
   } catch (err) {
-    if (errnoCode(err) === 'EEXIST') throw fail(`${path} already exists; lab will not overwrite it`, 'Move the file away yourself if you really want a new one.');
+    if (errnoCode(err) === 'EEXIST')
+      throw fail(`${path} already exists; lab will not overwrite it`, 'Move the file away yourself if you really want a new one.');
     throw err;
   }
   try {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { atomicWrite, readTextOptional } from './fs.js';
 import { fail } from './errors.js';
+import { atomicWrite, readTextOptional } from './fs.js';
 
 /**
  * `.lab/state.json`: what lab did outside the lab folder (trust stores, hosts file)
@@ -22,7 +22,10 @@ export async function readState(stateDir: string): Promise<LabState> {
   } catch {
     // fall through to the error below
   }
-  throw fail(`${file} is corrupt`, 'It records what lab installed outside this folder; restore it from a backup or delete it after checking `lab trust --check`.');
+  throw fail(
+    `${file} is corrupt`,
+    'It records what lab installed outside this folder; restore it from a backup or delete it after checking `lab trust --check`.',
+  );
 }
 
 /** Reads, lets `update` change one section, and writes back atomically (mode 0600). */

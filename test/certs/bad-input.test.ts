@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmod, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import forge from 'node-forge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_BIN } from '../helpers/cli.js';
@@ -122,9 +122,25 @@ describe('lab certs refuses a bad CA and changes nothing', () => {
     await rm(files.caCert);
     await rm(files.caKey);
     const made = await openssl([
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', files.caKey, '-out', files.caCert, '-days', '30', '-subj', '/O=ecdsa CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      files.caKey,
+      '-out',
+      files.caCert,
+      '-days',
+      '30',
+      '-subj',
+      '/O=ecdsa CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
     ]);
     expect(made.exitCode, made.all).toBe(0);
     await expectRefused(dir, 'certs/ca/rootCA.pem', /is an ECDSA CA; lab signs with RSA CAs only/);
@@ -140,7 +156,11 @@ describe('lab certs refuses a bad CA and changes nothing', () => {
     else await chmod(files.caKey, 0o000);
     const before = await snapshot(dir);
     const run = asRoot
-      ? await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, '--dir', dir, 'certs'], { cwd: dir, env, reject: false })
+      ? await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, '--dir', dir, 'certs'], {
+          cwd: dir,
+          env,
+          reject: false,
+        })
       : await execa(process.execPath, [LAB_BIN, '--dir', dir, 'certs'], { cwd: dir, env, reject: false });
     expect(run.exitCode, `${run.stdout}\n${run.stderr}`).toBe(2);
     expect(run.stderr).toMatch(/^lab: error: cannot read certs\/ca\/rootCA-key\.pem: permission denied$/m);

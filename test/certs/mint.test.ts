@@ -1,9 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/tmp.js';
 import type { LabRun } from '../helpers/cli.js';
-import { certFiles, certText, expectExit, fingerprintOf, handshake, labCerts, modeOf, openssl, signWithCaKey, snapshot, verify } from './support.js';
+import { tempDir } from '../helpers/tmp.js';
+import {
+  certFiles,
+  certText,
+  expectExit,
+  fingerprintOf,
+  handshake,
+  labCerts,
+  modeOf,
+  openssl,
+  signWithCaKey,
+  snapshot,
+  verify,
+} from './support.js';
 
 // One cold `lab certs` on defaults (no lab.yml), examined from every side.
 // tempDir registers its clean-up with afterAll, so it is called at the top level, not in a hook.

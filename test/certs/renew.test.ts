@@ -2,7 +2,21 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
-import { certFiles, certText, copyTree, expectExit, fingerprintOf, handshake, labCerts, modeOf, openssl, opensslCa, snapshot, verify, writeLabYml } from './support.js';
+import {
+  certFiles,
+  certText,
+  copyTree,
+  expectExit,
+  fingerprintOf,
+  handshake,
+  labCerts,
+  modeOf,
+  openssl,
+  opensslCa,
+  snapshot,
+  verify,
+  writeLabYml,
+} from './support.js';
 
 const serial = async (file: string) => (await openssl(['x509', '-in', file, '-noout', '-serial'])).stdout.trim();
 
@@ -49,7 +63,9 @@ describe('lab certs renewal', () => {
     const ca = await snapshot(join(dir, 'certs', 'ca'));
     const run = expectExit(await labCerts(dir), 0);
     expect(run.stdout).toMatch(/^leaf\s+renewed .*the SANs changed \(added pages\.test, \*\.pages\.test\)/m);
-    expect(await certText(files.leafCert)).toMatch(/DNS:gitlab.test, DNS:registry.test, DNS:traefik.test, DNS:pages.test, DNS:\*.pages.test/);
+    expect(await certText(files.leafCert)).toMatch(
+      /DNS:gitlab.test, DNS:registry.test, DNS:traefik.test, DNS:pages.test, DNS:\*.pages.test/,
+    );
     expect(await snapshot(join(dir, 'certs', 'ca'))).toEqual(ca);
     const tls = { key: files.leafKey, cert: files.leafCert, ca: files.caCert };
     expect((await handshake(tls, 'group.pages.test')).ok).toBe(true);
@@ -62,7 +78,9 @@ describe('lab certs renewal', () => {
   it('reissues when a host is renamed within the domain', async () => {
     await writeLabYml(dir, 'name: renewlab\nhosts:\n  gitlab: code.test\n');
     const run = expectExit(await labCerts(dir), 0);
-    expect(run.stdout).toMatch(/^leaf\s+renewed .*the SANs changed \(added code\.test; removed gitlab\.test, pages\.test, \*\.pages\.test\)/m);
+    expect(run.stdout).toMatch(
+      /^leaf\s+renewed .*the SANs changed \(added code\.test; removed gitlab\.test, pages\.test, \*\.pages\.test\)/m,
+    );
     expect((await handshake({ key: files.leafKey, cert: files.leafCert, ca: files.caCert }, 'code.test')).ok).toBe(true);
   });
 
@@ -70,7 +88,9 @@ describe('lab certs renewal', () => {
     await writeLabYml(dir, 'name: renewlab\ndomain: lab.internal\n');
     const before = await snapshot(join(dir, 'certs'));
     const run = expectExit(await labCerts(dir), 2);
-    expect(run.stderr).toMatch(/lab: error: the CA certs\/ca\/rootCA\.pem may not vouch for gitlab\.lab\.internal, registry\.lab\.internal, traefik\.lab\.internal: its name constraints permit only test, localhost/);
+    expect(run.stderr).toMatch(
+      /lab: error: the CA certs\/ca\/rootCA\.pem may not vouch for gitlab\.lab\.internal, registry\.lab\.internal, traefik\.lab\.internal: its name constraints permit only test, localhost/,
+    );
     expect(run.stderr).toMatch(/hint: .*--new-ca/);
     expect(await snapshot(join(dir, 'certs'))).toEqual(before);
 

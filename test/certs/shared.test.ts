@@ -1,11 +1,22 @@
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { certFiles, certText, expectExit, fingerprintOf, handshake, labCerts, opensslCa, snapshot, verify, writeLabYml } from './support.js';
+import {
+  certFiles,
+  certText,
+  expectExit,
+  fingerprintOf,
+  handshake,
+  labCerts,
+  opensslCa,
+  snapshot,
+  verify,
+  writeLabYml,
+} from './support.js';
 
 // Where a system-wide install would leave traces (Debian's ca-certificates layout).
 const SYSTEM_STORES = ['/etc/ssl/certs', '/usr/local/share/ca-certificates', '/usr/share/ca-certificates'];
@@ -122,7 +133,12 @@ describe('sharing one CA across labs', () => {
     const caroot = join(root, 'mkcert-ca');
     await mkdir(home, { recursive: true });
     // TRUST_STORES=none: mkcert neither checks nor touches any store; no -install anyway.
-    const mk = await execa('mkcert', ['localhost'], { cwd: home, env: { CAROOT: caroot, TRUST_STORES: 'none', HOME: home }, reject: false, all: true });
+    const mk = await execa('mkcert', ['localhost'], {
+      cwd: home,
+      env: { CAROOT: caroot, TRUST_STORES: 'none', HOME: home },
+      reject: false,
+      all: true,
+    });
     expect(mk.exitCode, mk.all).toBe(0);
     const body = pemBody(await readFile(join(caroot, 'rootCA.pem'), 'utf8'));
     expect(await storesHolding(body)).toEqual([]);

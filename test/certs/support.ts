@@ -1,10 +1,10 @@
-import { execa } from 'execa';
 import { createHash, X509Certificate } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runLab, type LabRun } from '../helpers/cli.js';
+import { connect, createServer } from 'node:tls';
+import { execa } from 'execa';
+import { type LabRun, runLab } from '../helpers/cli.js';
 
 /** The files of one lab's certs, as `paths` in src/config/paths.ts lays them out. */
 export function certFiles(dir: string, caroot = join(dir, 'certs', 'ca')) {
@@ -54,7 +54,13 @@ export async function snapshot(...roots: string[]): Promise<Record<string, FileS
       for (const entry of await readdir(path)) await walk(join(path, entry));
       return;
     }
-    out[path] = { sha256: createHash('sha256').update(await readFile(path)).digest('hex'), mode: st.mode & 0o7777, mtimeMs: st.mtimeMs };
+    out[path] = {
+      sha256: createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+      mode: st.mode & 0o7777,
+      mtimeMs: st.mtimeMs,
+    };
   };
   for (const root of roots) await walk(root);
   return out;
@@ -119,9 +125,40 @@ export async function certText(pemFile: string): Promise<string> {
  */
 export async function signWithCaKey(dir: string, caCert: string, caKey: string, dnsName: string): Promise<string> {
   const base = join(dir, dnsName.replace(/[^a-z0-9.-]/gi, '_'));
-  const req = await openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', '/O=self-signed by the test', '-addext', `subjectAltName=DNS:${dnsName}`]);
+  const req = await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${base}.key`,
+    '-out',
+    `${base}.csr`,
+    '-subj',
+    '/O=self-signed by the test',
+    '-addext',
+    `subjectAltName=DNS:${dnsName}`,
+  ]);
   if (req.exitCode !== 0) throw new Error(req.all);
-  const sign = await openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', caCert, '-CAkey', caKey, '-set_serial', '4242', '-days', '2', '-copy_extensions', 'copy', '-out', `${base}.pem`]);
+  const sign = await openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${base}.csr`,
+    '-CA',
+    caCert,
+    '-CAkey',
+    caKey,
+    '-set_serial',
+    '4242',
+    '-days',
+    '2',
+    '-copy_extensions',
+    'copy',
+    '-out',
+    `${base}.pem`,
+  ]);
   if (sign.exitCode !== 0) throw new Error(sign.all);
   return `${base}.pem`;
 }
@@ -133,9 +170,23 @@ export async function signWithCaKey(dir: string, caCert: string, caKey: string, 
 export async function opensslCa(caroot: string, name: string): Promise<void> {
   await mkdir(caroot, { recursive: true });
   const r = await openssl([
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', `/O=${name}`,
-    '-keyout', join(caroot, 'rootCA-key.pem'), '-out', join(caroot, 'rootCA.pem'),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    `/O=${name}`,
+    '-keyout',
+    join(caroot, 'rootCA-key.pem'),
+    '-out',
+    join(caroot, 'rootCA.pem'),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   if (r.exitCode !== 0) throw new Error(r.all);
 }

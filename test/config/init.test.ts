@@ -1,8 +1,8 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { allowedKeys } from '../../src/config/schema.js';
 import { configTemplate } from '../../src/config/template.js';
 import { runLab } from '../helpers/cli.js';
@@ -48,7 +48,10 @@ describe('lab init', () => {
     for (const section of allowedKeys([])) {
       expect(text, section).toMatch(new RegExp(`^${section}:`, 'm'));
       for (const key of allowedKeys([section])) {
-        expect(sectionLines(text, section).some((l) => new RegExp(`^\\s+(# )?${key}:`).test(l)), `${section}.${key}`).toBe(true);
+        expect(
+          sectionLines(text, section).some((l) => new RegExp(`^\\s+(# )?${key}:`).test(l)),
+          `${section}.${key}`,
+        ).toBe(true);
       }
     }
     // The commented-out values are the derived defaults: pinning them changes nothing.
@@ -64,7 +67,12 @@ describe('lab init', () => {
     const text = await readFile(join(dir, 'lab.yml'), 'utf8');
     const model = buildModel(parseConfig(text), { dir });
     expect(model.domain).toBe('lab.internal');
-    expect(model.hosts).toEqual({ gitlab: 'gitlab.lab.internal', registry: 'registry.lab.internal', traefik: 'traefik.lab.internal', pages: undefined });
+    expect(model.hosts).toEqual({
+      gitlab: 'gitlab.lab.internal',
+      registry: 'registry.lab.internal',
+      traefik: 'traefik.lab.internal',
+      pages: undefined,
+    });
     expect(model.certs.permittedDomains).toContain('lab.internal');
     expect(text).toContain('# gitlab: gitlab.lab.internal');
   });
@@ -98,7 +106,13 @@ describe('lab init', () => {
     expect((await runLab(['init'], { cwd: initialised })).exitCode).toBe(0);
     expect((await runLab(['render'], { cwd: plain })).exitCode).toBe(0);
     expect((await runLab(['render'], { cwd: initialised })).exitCode).toBe(0);
-    for (const f of ['compose/traefik.yml', 'compose/gitlab.yml', 'compose/runner.yml', 'compose/traefik/traefik.yml', 'compose/traefik/dynamic/lab.yml']) {
+    for (const f of [
+      'compose/traefik.yml',
+      'compose/gitlab.yml',
+      'compose/runner.yml',
+      'compose/traefik/traefik.yml',
+      'compose/traefik/dynamic/lab.yml',
+    ]) {
       expect(await readFile(join(initialised, f), 'utf8'), f).toBe(await readFile(join(plain, f), 'utf8'));
     }
   });

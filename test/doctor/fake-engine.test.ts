@@ -5,8 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { freePort } from '../helpers/docker.js';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { DESKTOP_VERSION, DOCKER_ENGINE_VERSION, GIB, info, PODMAN_VERSION, startFakeEngine, type FakeEngine, type FakeEngineOptions } from '../helpers/fake-engine.js';
-import { mintCa, mintLeaf, writeLabCerts, type Minted } from '../helpers/forge-certs.js';
+import {
+  DESKTOP_VERSION,
+  DOCKER_ENGINE_VERSION,
+  type FakeEngine,
+  type FakeEngineOptions,
+  GIB,
+  info,
+  PODMAN_VERSION,
+  startFakeEngine,
+} from '../helpers/fake-engine.js';
+import { type Minted, mintCa, mintLeaf, writeLabCerts } from '../helpers/forge-certs.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -40,7 +49,17 @@ async function makeLab(spec: LabSpec = {}): Promise<Lab> {
   const ports = { http: await freePort(), https: await freePort(), ssh: await freePort() };
   await writeFile(
     join(dir, 'lab.yml'),
-    [`name: ${name}`, `domain: ${domain}`, 'ports:', `  http: ${ports.http}`, `  https: ${ports.https}`, `  ssh: ${ports.ssh}`, 'gitlab:', `  profile: ${spec.profile ?? 'small'}`, ''].join('\n'),
+    [
+      `name: ${name}`,
+      `domain: ${domain}`,
+      'ports:',
+      `  http: ${ports.http}`,
+      `  https: ${ports.https}`,
+      `  ssh: ${ports.ssh}`,
+      'gitlab:',
+      `  profile: ${spec.profile ?? 'small'}`,
+      '',
+    ].join('\n'),
   );
   const names = [`gitlab.${domain}`, `registry.${domain}`, `traefik.${domain}`];
   if (spec.certs !== 'none') {
@@ -69,10 +88,19 @@ describe('lab doctor: the engine', () => {
   it('names Docker Engine, Docker Desktop and Podman from /version and /info, and only reads', async () => {
     const lab = await makeLab();
     const cases: [FakeEngineOptions, RegExp][] = [
-      [{ version: DOCKER_ENGINE_VERSION, info: info('Debian GNU/Linux 12 (bookworm)', 16 * GIB) }, /^Docker Engine 20\.10\.24\+dfsg1, API 1\.41, Debian GNU\/Linux 12 \(bookworm\), at unix:\/\//],
+      [
+        { version: DOCKER_ENGINE_VERSION, info: info('Debian GNU/Linux 12 (bookworm)', 16 * GIB) },
+        /^Docker Engine 20\.10\.24\+dfsg1, API 1\.41, Debian GNU\/Linux 12 \(bookworm\), at unix:\/\//,
+      ],
       [{ version: DESKTOP_VERSION, info: info('Docker Desktop', 8 * GIB) }, /^Docker Desktop 27\.2\.0, API 1\.47, Docker Desktop, at /],
       [{ version: PODMAN_VERSION, info: info('fedora', 8 * GIB) }, /^Podman 5\.2\.1, API 1\.41, fedora, at /],
-      [{ version: DOCKER_ENGINE_VERSION, info: info('Ubuntu 24.04', 8 * GIB, { SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless'] }) }, /^Docker Engine \(rootless\) 20\.10\.24/],
+      [
+        {
+          version: DOCKER_ENGINE_VERSION,
+          info: info('Ubuntu 24.04', 8 * GIB, { SecurityOptions: ['name=seccomp,profile=builtin', 'name=rootless'] }),
+        },
+        /^Docker Engine \(rootless\) 20\.10\.24/,
+      ],
     ];
     for (const [options, expected] of cases) {
       const e = await engine(options);
@@ -80,7 +108,10 @@ describe('lab doctor: the engine', () => {
       expect(d.check('engine').status, statuses(d.report)).toBe('ok');
       expect(d.check('engine').detail).toMatch(expected);
       expect(d.check('engine').fix).toBeNull();
-      expect(e.requests.every((r) => r.startsWith('GET ') || r.startsWith('HEAD ')), e.requests.join(', ')).toBe(true);
+      expect(
+        e.requests.every((r) => r.startsWith('GET ') || r.startsWith('HEAD ')),
+        e.requests.join(', '),
+      ).toBe(true);
     }
   });
 
@@ -101,14 +132,28 @@ describe('lab doctor: the engine', () => {
 });
 
 describe('lab doctor: memory against the GitLab profile', () => {
-  const cases: { profile: 'small' | 'standard'; mem: number; os?: string; version?: Record<string, unknown>; status: string; fix?: RegExp }[] = [
+  const cases: {
+    profile: 'small' | 'standard';
+    mem: number;
+    os?: string;
+    version?: Record<string, unknown>;
+    status: string;
+    fix?: RegExp;
+  }[] = [
     { profile: 'small', mem: 16 * GIB, status: 'ok' },
     { profile: 'small', mem: 3.8 * GIB, status: 'ok' }, // a nominal 4 GB machine
     { profile: 'small', mem: 3 * GIB, status: 'warn', fix: /more memory/ },
     { profile: 'small', mem: 1 * GIB, status: 'fail', fix: /more memory/ },
     { profile: 'standard', mem: 6 * GIB, status: 'warn', fix: /profile: small/ },
     { profile: 'standard', mem: 7.8 * GIB, status: 'ok' },
-    { profile: 'small', mem: 3 * GIB, os: 'Docker Desktop', version: DESKTOP_VERSION, status: 'warn', fix: /Docker Desktop more memory \(Settings → Resources → Memory\)/ },
+    {
+      profile: 'small',
+      mem: 3 * GIB,
+      os: 'Docker Desktop',
+      version: DESKTOP_VERSION,
+      status: 'warn',
+      fix: /Docker Desktop more memory \(Settings → Resources → Memory\)/,
+    },
     { profile: 'standard', mem: 4 * GIB, version: PODMAN_VERSION, status: 'warn', fix: /podman machine set --memory/ },
   ];
   for (const c of cases) {
@@ -144,7 +189,7 @@ describe('lab doctor: ports', () => {
     expect(p.status).toBe('fail');
     expect(p.detail).toContain(`${lab.ports.https} (ports.https) is taken by process node (pid ${process.pid})`);
     expect(p.detail).toContain(`${lab.ports.http} (ports.http) is free`);
-    expect(p.fix).toMatch(new RegExp(`ports: \\{ https: \\d+ \\}`));
+    expect(p.fix).toMatch(/ports: \{ https: \d+ \}/);
     expect(d.run.exitCode).toBe(1);
   });
 
@@ -241,7 +286,20 @@ describe('lab doctor: output', () => {
     const e = await engine({});
     const d = await doctorJson(lab.dir, { DOCKER_HOST: e.host });
     const ids = d.report.checks.map((c) => c.id);
-    expect(ids).toEqual(['engine', 'ports', 'memory', 'dns.gitlab', 'dns.registry', 'dns.traefik', 'trust.system', 'trust.docker', 'certs.ca', 'certs.leaf', 'gitlab.readiness', 'runner.online']);
+    expect(ids).toEqual([
+      'engine',
+      'ports',
+      'memory',
+      'dns.gitlab',
+      'dns.registry',
+      'dns.traefik',
+      'trust.system',
+      'trust.docker',
+      'certs.ca',
+      'certs.leaf',
+      'gitlab.readiness',
+      'runner.online',
+    ]);
     for (const c of d.report.checks) {
       expect(Object.keys(c).sort()).toEqual(['detail', 'fix', 'id', 'status', 'title']);
       expect(['ok', 'warn', 'fail', 'skip']).toContain(c.status);
@@ -250,7 +308,13 @@ describe('lab doctor: output', () => {
       else expect(c.fix, c.id).toBeNull();
     }
     const count = (s: string) => d.report.checks.filter((c) => c.status === s).length;
-    expect(d.report.summary).toEqual({ ok: count('ok'), warn: count('warn'), fail: count('fail'), skip: count('skip'), exitCode: count('fail') > 0 ? 1 : 0 });
+    expect(d.report.summary).toEqual({
+      ok: count('ok'),
+      warn: count('warn'),
+      fail: count('fail'),
+      skip: count('skip'),
+      exitCode: count('fail') > 0 ? 1 : 0,
+    });
     expect(d.run.exitCode).toBe(d.report.summary.exitCode);
 
     const text = await runLab(['--dir', lab.dir, 'doctor'], { env: { DOCKER_HOST: e.host } });

@@ -14,7 +14,12 @@ import { LabError } from '../../src/util/errors.js';
 const model = buildModel(parseConfig('name: runner-test\n'), { dir: '/labs/runner-test' });
 const ctx = doctorContext(model, { DOCKER_HOST: 'unix:///nonexistent.sock' }, '.');
 
-const check = (id: string, run: DoctorCheck['run'], extra: Partial<DoctorCheck> = {}): DoctorCheck => ({ id, title: `check ${id}`, run, ...extra });
+const check = (id: string, run: DoctorCheck['run'], extra: Partial<DoctorCheck> = {}): DoctorCheck => ({
+  id,
+  title: `check ${id}`,
+  run,
+  ...extra,
+});
 const ok = (detail = 'fine'): Promise<CheckOutcome> => Promise.resolve({ status: 'ok', detail });
 
 describe('doctor runner', () => {
@@ -33,7 +38,10 @@ describe('doctor runner', () => {
   });
 
   it("uses a check's own timeout verdict (e.g. a slow resolver is only a warning)", async () => {
-    const slow = check('slow', () => new Promise<CheckOutcome>(() => undefined), { timeoutMs: 50, onTimeout: () => ({ status: 'warn', detail: 'slow', fix: 'wait' }) });
+    const slow = check('slow', () => new Promise<CheckOutcome>(() => undefined), {
+      timeoutMs: 50,
+      onTimeout: () => ({ status: 'warn', detail: 'slow', fix: 'wait' }),
+    });
     const report = await runChecks([slow], ctx, { timeoutMs: 60_000 });
     expect(report.checks[0]).toMatchObject({ status: 'warn', detail: 'slow', fix: 'wait' });
     expect(report.summary.exitCode).toBe(0);

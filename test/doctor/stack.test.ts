@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { docker } from '../helpers/docker.js';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { createAdminToken, createRunner, FIXTURE_IMAGES, fixtureLab, fixtureSuite, pollAsRunner, writeBootstrapSecrets, type FixtureLab } from '../helpers/fixture-lab.js';
+import {
+  createAdminToken,
+  createRunner,
+  FIXTURE_IMAGES,
+  type FixtureLab,
+  fixtureLab,
+  fixtureSuite,
+  pollAsRunner,
+  writeBootstrapSecrets,
+} from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const run = await fixtureSuite();
@@ -42,7 +51,10 @@ describe.runIf(run)('lab doctor on the fixture stack', () => {
     expect(d.check('memory').status).not.toBe('fail');
     expect(d.check('certs.ca').status).toBe('ok');
     expect(d.check('certs.leaf').status).toBe('ok');
-    expect(d.check('gitlab.readiness')).toMatchObject({ status: 'ok', detail: `https://${lab.hosts.gitlab}:${lab.ports.https}/-/readiness answered 200` });
+    expect(d.check('gitlab.readiness')).toMatchObject({
+      status: 'ok',
+      detail: `https://${lab.hosts.gitlab}:${lab.ports.https}/-/readiness answered 200`,
+    });
     // Nobody trusts this lab's brand-new CA yet: a warning with the command that fixes it.
     expect(d.check('trust.system').status).toBe('warn');
     expect(d.check('trust.system').detail).toMatch(/SSL certificate problem|unable to get local issuer/);
@@ -81,7 +93,10 @@ describe.runIf(run)('lab doctor on the fixture stack', () => {
     const runner = await createRunner(lab, admin);
     await writeBootstrapSecrets(lab, admin, runner);
     const silent = await doctorJson(lab.dir);
-    expect(silent.check('runner.online')).toMatchObject({ status: 'fail', detail: `runner ${runner.id} (doctor-${lab.name}) has never contacted GitLab` });
+    expect(silent.check('runner.online')).toMatchObject({
+      status: 'fail',
+      detail: `runner ${runner.id} (doctor-${lab.name}) has never contacted GitLab`,
+    });
     expect(silent.check('runner.online').fix).toContain('logs runner');
     expect(silent.run.exitCode).toBe(1);
 

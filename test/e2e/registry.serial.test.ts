@@ -1,12 +1,12 @@
-import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker } from '../helpers/docker.js';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
+import { type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 import { snapshotTree } from '../helpers/tree.js';
 
@@ -98,7 +98,10 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
     const resolved = await execa('getent', ['hosts', lab.hosts.registry]);
     expect(resolved.stdout.split(/\s+/)[0]).toBe(lab.stack.proxyIp);
     const d = await doctorJson(lab.dir);
-    expect(d.check('dns.registry'), statuses(d.report)).toMatchObject({ status: 'ok', detail: `${lab.hosts.registry} → ${lab.stack.proxyIp} (the proxy)` });
+    expect(d.check('dns.registry'), statuses(d.report)).toMatchObject({
+      status: 'ok',
+      detail: `${lab.hosts.registry} → ${lab.stack.proxyIp} (the proxy)`,
+    });
     expect(d.check('dns.gitlab').status).toBe('ok');
   });
 

@@ -1,11 +1,19 @@
-import { execa } from 'execa';
 import { readFile, rm } from 'node:fs/promises';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
+import { type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 import { snapshotTree } from '../helpers/tree.js';
-import { ANCHORS, BUNDLE, debianRoot, JAVA_CACERTS, resolvedCerts, snapshotDebianStore, type StoreSnapshot } from '../host/helpers/debian-store.js';
+import {
+  ANCHORS,
+  BUNDLE,
+  debianRoot,
+  JAVA_CACERTS,
+  resolvedCerts,
+  type StoreSnapshot,
+  snapshotDebianStore,
+} from '../host/helpers/debian-store.js';
 import { curlSystem } from '../host/helpers/https.js';
 import { readOptionalBytes } from '../host/helpers/snapshot.js';
 
@@ -65,7 +73,8 @@ describe.runIf(run)('system store e2e: curl without --cacert against the running
     if (lab) {
       await lab.lab(['trust', '--uninstall']);
       // Whatever failed above, the machine's store ends as it began.
-      const leftovers = (await readFile(`${lab.dir}/.lab/state.json`, 'utf8').catch(() => '')).match(/\/usr\/local\/share\/ca-certificates\/[^"]+/g) ?? [];
+      const leftovers =
+        (await readFile(`${lab.dir}/.lab/state.json`, 'utf8').catch(() => '')).match(/\/usr\/local\/share\/ca-certificates\/[^"]+/g) ?? [];
       for (const file of leftovers) await rm(file, { force: true });
       if (leftovers.length > 0) await execa('update-ca-certificates', ['--fresh'], { reject: false });
       await lab.lab(['destroy', '--yes']);

@@ -1,10 +1,9 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-
 
 /** A TCP port that accepts connections and never says a word: a hung engine. */
 let silent: Server;
@@ -62,7 +61,10 @@ describe('an unreachable engine', () => {
     const { mkdir } = await import('node:fs/promises');
     const meta = join(cfg, 'contexts', 'meta', contextId('broken'));
     await mkdir(meta, { recursive: true });
-    await writeFile(join(meta, 'meta.json'), JSON.stringify({ Name: 'broken', Endpoints: { docker: { Host: `unix://${join(cfg, 'gone.sock')}` } } }));
+    await writeFile(
+      join(meta, 'meta.json'),
+      JSON.stringify({ Name: 'broken', Endpoints: { docker: { Host: `unix://${join(cfg, 'gone.sock')}` } } }),
+    );
     await writeFile(join(cfg, 'config.json'), JSON.stringify({ currentContext: 'broken' }));
     const r = await runLab(['status'], { cwd: dir, env: { DOCKER_HOST: undefined, DOCKER_CONTEXT: undefined, DOCKER_CONFIG: cfg } });
     expect(r.exitCode).toBe(1);

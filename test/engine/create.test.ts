@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { containerCreateOptions } from '../../src/engine/create.js';
-import { parseEnvFile } from '../../src/util/envfile.js';
 import { containerLabels, ownedBy, stackLabels } from '../../src/engine/labels.js';
-import { boundPortFromError, portTakenError } from '../../src/engine/ports.js';
 import { demultiplex } from '../../src/engine/logs.js';
+import { boundPortFromError, portTakenError } from '../../src/engine/ports.js';
 import { PullTracker } from '../../src/engine/pull.js';
 import { gitlabService, runnerService, traefikService } from '../../src/stack/services.js';
+import { parseEnvFile } from '../../src/util/envfile.js';
 
 const model = buildModel(parseConfig('name: demo\nports:\n  https: 8443\n'), { dir: '/labs/demo' });
 
@@ -21,7 +21,8 @@ describe('labels', () => {
       'com.docker.compose.container-number': '1',
       'com.docker.compose.config-hash': 'abc',
       'com.docker.compose.project.working_dir': '/labs/demo/compose',
-      'com.docker.compose.project.config_files': '/labs/demo/compose/traefik.yml,/labs/demo/compose/gitlab.yml,/labs/demo/compose/runner.yml',
+      'com.docker.compose.project.config_files':
+        '/labs/demo/compose/traefik.yml,/labs/demo/compose/gitlab.yml,/labs/demo/compose/runner.yml',
       'dev.lab.stack': 'demo',
       'dev.lab.service': 'gitlab',
       'dev.lab.config-hash': 'abc',
@@ -47,8 +48,14 @@ describe('containerCreateOptions', () => {
       { Type: 'bind', Source: '/labs/demo/certs/tls', Target: '/etc/lab/tls', ReadOnly: true },
     ]);
     // Traefik listens on the published ports inside too, so a URL with :8443 works in jobs as well.
-    expect(body.HostConfig?.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '80' }], '8443/tcp': [{ HostIp: '', HostPort: '8443' }] });
-    expect(body.NetworkingConfig?.EndpointsConfig?.['demo-net']).toEqual({ IPAMConfig: { IPv4Address: '10.213.47.254' }, Aliases: ['traefik'] });
+    expect(body.HostConfig?.PortBindings).toEqual({
+      '80/tcp': [{ HostIp: '', HostPort: '80' }],
+      '8443/tcp': [{ HostIp: '', HostPort: '8443' }],
+    });
+    expect(body.NetworkingConfig?.EndpointsConfig?.['demo-net']).toEqual({
+      IPAMConfig: { IPv4Address: '10.213.47.254' },
+      Aliases: ['traefik'],
+    });
     expect(body.HostConfig?.ExtraHosts).toContain('gitlab.test:10.213.47.254');
     expect(body.HostConfig?.RestartPolicy).toEqual({ Name: 'unless-stopped' });
     expect(body.Healthcheck?.Interval).toBe(10_000_000_000);
@@ -56,29 +63,52 @@ describe('containerCreateOptions', () => {
 
   it('puts env-file values into the environment, with the spec winning', () => {
     const spec = gitlabService(model);
-    const body = containerCreateOptions(spec, { labDir: '/labs/demo', labels: {}, envFromFiles: { GITLAB_ROOT_PASSWORD: 's3cret-value', GITLAB_OMNIBUS_CONFIG: 'nope' } });
+    const body = containerCreateOptions(spec, {
+      labDir: '/labs/demo',
+      labels: {},
+      envFromFiles: { GITLAB_ROOT_PASSWORD: 's3cret-value', GITLAB_OMNIBUS_CONFIG: 'nope' },
+    });
     expect(body.Env).toContain('GITLAB_ROOT_PASSWORD=s3cret-value');
     expect(body.StopTimeout).toBe(120);
     expect(body.Env?.filter((e) => e.startsWith('GITLAB_OMNIBUS_CONFIG='))).toHaveLength(1);
     expect(body.Env).not.toContain('GITLAB_OMNIBUS_CONFIG=nope');
-    expect(body.HostConfig?.Mounts).toContainEqual({ Type: 'volume', Source: 'demo-gitlab-data', Target: '/var/opt/gitlab', ReadOnly: false });
+    expect(body.HostConfig?.Mounts).toContainEqual({
+      Type: 'volume',
+      Source: 'demo-gitlab-data',
+      Target: '/var/opt/gitlab',
+      ReadOnly: false,
+    });
   });
 
   it('binds host paths as they are', () => {
     const body = containerCreateOptions(runnerService(model), { labDir: '/labs/demo', labels: {}, envFromFiles: {} });
-    expect(body.HostConfig?.Mounts).toContainEqual({ Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock', ReadOnly: false });
+    expect(body.HostConfig?.Mounts).toContainEqual({
+      Type: 'bind',
+      Source: '/var/run/docker.sock',
+      Target: '/var/run/docker.sock',
+      ReadOnly: false,
+    });
   });
 });
 
 describe('parseEnvFile', () => {
   it('reads KEY=VALUE lines, comments and quotes', () => {
-    expect(parseEnvFile('# c\nA=1\n\nB="two words"\nC=\'x=y\'\nexport D=4\nbroken\n')).toEqual({ A: '1', B: 'two words', C: 'x=y', D: '4' });
+    expect(parseEnvFile('# c\nA=1\n\nB="two words"\nC=\'x=y\'\nexport D=4\nbroken\n')).toEqual({
+      A: '1',
+      B: 'two words',
+      C: 'x=y',
+      D: '4',
+    });
   });
 });
 
 describe('ports', () => {
-  it('finds the port in the engine\'s bind errors', () => {
-    expect(boundPortFromError('driver failed programming external connectivity on endpoint x: Bind for 0.0.0.0:8443 failed: port is already allocated')).toBe(8443);
+  it("finds the port in the engine's bind errors", () => {
+    expect(
+      boundPortFromError(
+        'driver failed programming external connectivity on endpoint x: Bind for 0.0.0.0:8443 failed: port is already allocated',
+      ),
+    ).toBe(8443);
     expect(boundPortFromError('Error starting userland proxy: listen tcp4 0.0.0.0:80: bind: address already in use')).toBe(80);
     expect(boundPortFromError('no such image')).toBeUndefined();
   });

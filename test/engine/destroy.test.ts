@@ -8,7 +8,6 @@ import { runLab } from '../helpers/cli.js';
 import { requireDocker, uniqueStack } from '../helpers/docker.js';
 import { tempDir } from '../helpers/tmp.js';
 
-
 const enabled = await requireDocker();
 
 async function labWithCerts(caroot?: string) {
@@ -25,7 +24,8 @@ describe.runIf(enabled)('lab destroy --purge-certs', () => {
     const model = await labWithCerts();
     const r = await runLab(['destroy', '--yes', '--purge-certs'], { cwd: model.paths.dir });
     expect(r.exitCode, r.all).toBe(0);
-    for (const f of [model.paths.leafCert, model.paths.leafKey, model.paths.tlsCa, model.paths.caCert, model.paths.caKey]) expect(existsSync(f), f).toBe(false);
+    for (const f of [model.paths.leafCert, model.paths.leafKey, model.paths.tlsCa, model.paths.caCert, model.paths.caKey])
+      expect(existsSync(f), f).toBe(false);
     expect(existsSync(model.paths.configFile)).toBe(true);
   }, 120_000);
 

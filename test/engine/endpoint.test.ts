@@ -5,15 +5,25 @@ import { contextId, resolveEndpoint } from '../../src/engine/endpoint.js';
 import { LabError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
-
 /** A DOCKER_CONFIG folder laid out like the docker CLI's context store. */
-async function dockerConfig(options: { current?: string; contexts?: Record<string, { host: string; skipTls?: boolean; tls?: boolean }> }): Promise<string> {
+async function dockerConfig(options: {
+  current?: string;
+  contexts?: Record<string, { host: string; skipTls?: boolean; tls?: boolean }>;
+}): Promise<string> {
   const dir = await tempDir('lab-dockercfg-');
-  if (options.current !== undefined) await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: {}, currentContext: options.current }));
+  if (options.current !== undefined)
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: {}, currentContext: options.current }));
   for (const [name, ctx] of Object.entries(options.contexts ?? {})) {
     const meta = join(dir, 'contexts', 'meta', contextId(name));
     await mkdir(meta, { recursive: true });
-    await writeFile(join(meta, 'meta.json'), JSON.stringify({ Name: name, Metadata: { Description: 'test' }, Endpoints: { docker: { Host: ctx.host, SkipTLSVerify: ctx.skipTls ?? false } } }));
+    await writeFile(
+      join(meta, 'meta.json'),
+      JSON.stringify({
+        Name: name,
+        Metadata: { Description: 'test' },
+        Endpoints: { docker: { Host: ctx.host, SkipTLSVerify: ctx.skipTls ?? false } },
+      }),
+    );
     if (ctx.tls) {
       const tls = join(dir, 'contexts', 'tls', contextId(name), 'docker');
       await mkdir(tls, { recursive: true });
@@ -34,7 +44,13 @@ describe('resolveEndpoint', () => {
   it('uses the default socket without DOCKER_HOST, context or config', async () => {
     const cfg = await dockerConfig({});
     const e = await resolveEndpoint({ DOCKER_CONFIG: cfg });
-    expect(e).toMatchObject({ kind: 'unix', address: 'unix:///var/run/docker.sock', publishedHost: '127.0.0.1', local: true, context: undefined });
+    expect(e).toMatchObject({
+      kind: 'unix',
+      address: 'unix:///var/run/docker.sock',
+      publishedHost: '127.0.0.1',
+      local: true,
+      context: undefined,
+    });
   });
 
   it('honours DOCKER_HOST with a unix socket', async () => {
@@ -56,7 +72,12 @@ describe('resolveEndpoint', () => {
   });
 
   it('reads DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for tcp+TLS', async () => {
-    const e = await resolveEndpoint({ DOCKER_HOST: 'tcp://10.9.8.7:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs/here', DOCKER_CONFIG: await dockerConfig({}) });
+    const e = await resolveEndpoint({
+      DOCKER_HOST: 'tcp://10.9.8.7:2376',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/certs/here',
+      DOCKER_CONFIG: await dockerConfig({}),
+    });
     expect(e).toMatchObject({ kind: 'tcp', publishedHost: '10.9.8.7', local: false });
     expect(e.tls).toEqual({ verify: true, ca: '/certs/here/ca.pem', cert: '/certs/here/cert.pem', key: '/certs/here/key.pem' });
   });

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { docker, exists, inspectContainer } from '../helpers/docker.js';
-import { FIXTURE_IMAGES, fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
+import { FIXTURE_IMAGES, type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const run = await fixtureSuite();
@@ -23,7 +23,8 @@ async function newLab(readyAfterMs = 500) {
   return lab;
 }
 
-const up = (dir: string, extra: string[] = []) => runLab(['up', '--skip-runner', '--pull', 'never', '--timeout', '60s', ...extra], { cwd: dir });
+const up = (dir: string, extra: string[] = []) =>
+  runLab(['up', '--skip-runner', '--pull', 'never', '--timeout', '60s', ...extra], { cwd: dir });
 
 describe.runIf(run)('lab up refuses and explains', () => {
   it('names the container that holds the HTTPS port, and how to change ports:', async () => {
@@ -78,7 +79,7 @@ describe.runIf(run)('lab up refuses and explains', () => {
     expect(r.exitCode, r.all).toBe(1);
     expect(Date.now() - started).toBeLessThan(8000);
     expect(r.stderr).toContain('lab: error: gitlab did not become ready within 2.0s');
-    expect(r.stderr).toMatch(new RegExp(`(last \\d+ log lines of|no log lines)`));
+    expect(r.stderr).toMatch(/(last \d+ log lines of|no log lines)/);
     const logs = await docker(['logs', '--tail', '30', `${lab.stack.name}-gitlab-1`]);
     for (const line of `${logs.stdout}\n${logs.stderr}`.split('\n').filter((l) => l.trim() !== '')) expect(r.stderr).toContain(line);
     const gitlab = await inspectContainer(`${lab.stack.name}-gitlab-1`);

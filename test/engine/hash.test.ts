@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
+import { parseConfig } from '../../src/config/parse.js';
 import { canonicalJson, configHash } from '../../src/engine/hash.js';
 import { gitlabService, traefikService } from '../../src/stack/services.js';
 import { tempDir } from '../helpers/tmp.js';
-
 
 async function lab(yml = 'name: h\n') {
   const dir = await tempDir('lab-hash-');

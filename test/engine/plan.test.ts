@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
+import { parseConfig } from '../../src/config/parse.js';
 import type { ObservedContainer, ObservedState } from '../../src/engine/observe.js';
-import { conflictMessage, describePlan, isNoop, planStack, type DesiredStack } from '../../src/engine/plan.js';
+import { conflictMessage, type DesiredStack, describePlan, isNoop, planStack } from '../../src/engine/plan.js';
 import { desiredServices } from '../../src/stack/services.js';
 import type { ServiceName } from '../../src/stack/spec.js';
 
 const model = buildModel(parseConfig('name: demo\n'), { dir: '/labs/demo' });
 
-function desired(hashes: Partial<Record<ServiceName, string>> = {}, services: ServiceName[] = ['traefik', 'gitlab', 'runner']): DesiredStack {
+function desired(
+  hashes: Partial<Record<ServiceName, string>> = {},
+  services: ServiceName[] = ['traefik', 'gitlab', 'runner'],
+): DesiredStack {
   return {
     stack: 'demo',
     network: { name: 'demo-net', subnet: '10.213.47.0/24', gateway: '10.213.47.1', hash: 'net-1' },
@@ -50,7 +53,14 @@ function converged(d: DesiredStack): ObservedState {
   };
 }
 
-const empty = (d: DesiredStack, present = true): ObservedState => ({ containers: {}, strays: [], network: undefined, volumes: [], images: images(d, present), conflicts: [] });
+const empty = (d: DesiredStack, present = true): ObservedState => ({
+  containers: {},
+  strays: [],
+  network: undefined,
+  volumes: [],
+  images: images(d, present),
+  conflicts: [],
+});
 
 describe('planStack', () => {
   it('creates everything on an empty engine and pulls only missing images', () => {
@@ -128,7 +138,9 @@ describe('planStack', () => {
     ];
     const plan = planStack(d, o, 'missing');
     expect(plan.conflicts).toHaveLength(2);
-    expect(conflictMessage(plan.conflicts)).toBe('container demo-gitlab-1, volume demo-gitlab-data (labelled for stack "other") already exist but were not created by this lab');
+    expect(conflictMessage(plan.conflicts)).toBe(
+      'container demo-gitlab-1, volume demo-gitlab-data (labelled for stack "other") already exist but were not created by this lab',
+    );
   });
 
   it('leaves strays alone but reports them', () => {

@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/engine/connect.js';
-import { pullImage, type PullProgress } from '../../src/engine/pull.js';
+import { type PullProgress, pullImage } from '../../src/engine/pull.js';
 import { docker, freePort } from '../helpers/docker.js';
 import { FIXTURE_IMAGES, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,10 +28,16 @@ describe.runIf(enabled)('pulling images', () => {
     const dir = await tempDir('lab-registry-');
     store = join(dir, 'store');
     const port = await freePort();
-    await writeFile(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${store}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    await writeFile(
+      join(dir, 'config.yml'),
+      `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${store}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+    );
     registry = spawn(REGISTRY, ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
     for (let i = 0; i < 50; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -62,7 +68,11 @@ describe.runIf(enabled)('pulling images', () => {
   it('fails on an error event inside the pull stream (apocas/dockerode#639)', async () => {
     await docker(['rmi', image]);
     // Corrupt the layer only this image has: the engine reports it mid-stream, after HTTP 200.
-    const manifest = (await (await fetch(`http://${image.replace('/lab-test/random:1', '')}/v2/lab-test/random/manifests/1`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } })).json()) as { layers: { digest: string }[] };
+    const manifest = (await (
+      await fetch(`http://${image.replace('/lab-test/random:1', '')}/v2/lab-test/random/manifests/1`, {
+        headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      })
+    ).json()) as { layers: { digest: string }[] };
     const digest = manifest.layers.at(-1)?.digest.replace('sha256:', '') ?? '';
     const blob = join(store, 'docker', 'registry', 'v2', 'blobs', 'sha256', digest.slice(0, 2), digest, 'data');
     const size = (await stat(blob)).size;

@@ -3,12 +3,11 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCerts } from '../../src/certs/index.js';
+import { buildModel, type LabModel, proxiedHosts } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/parse.js';
-import { buildModel, proxiedHosts, type LabModel } from '../../src/config/model.js';
-import { labHttpsClient, type LabRoute } from '../../src/engine/https.js';
-import { httpStatus, tlsEntryPoint, waitFor, type WaitStrategy } from '../../src/engine/wait.js';
+import { type LabRoute, labHttpsClient } from '../../src/engine/https.js';
+import { httpStatus, tlsEntryPoint, type WaitStrategy, waitFor } from '../../src/engine/wait.js';
 import { tempDir } from '../helpers/tmp.js';
-
 
 /**
  * A stand-in for the proxy: an HTTPS server on 127.0.0.1 with the lab's leaf certificate.
@@ -34,7 +33,12 @@ beforeAll(async () => {
     res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  route = { publishedHost: '127.0.0.1', port: (server.address() as AddressInfo).port, hosts: proxiedHosts(model.hosts), ca: await readFile(model.paths.tlsCa) };
+  route = {
+    publishedHost: '127.0.0.1',
+    port: (server.address() as AddressInfo).port,
+    hosts: proxiedHosts(model.hosts),
+    ca: await readFile(model.paths.tlsCa),
+  };
 }, 120_000);
 
 afterAll(async () => {

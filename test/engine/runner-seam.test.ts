@@ -5,7 +5,7 @@ import { createOutput } from '../../src/cli/output.js';
 import { loadLab } from '../../src/config/load.js';
 import type { BootstrapContext } from '../../src/gitlab/bootstrap.js';
 import { inspectContainer } from '../helpers/docker.js';
-import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
+import { type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -42,7 +42,12 @@ describe.runIf(run)('the runner after the GitLab bootstrap', () => {
   const up = async () => {
     const { upStack } = await import('../../src/engine/up.js');
     const { model } = await loadLab({ dir: lab.dir });
-    const out = createOutput({ stdout: captured as unknown as NodeJS.WriteStream, stderr: captured as unknown as NodeJS.WriteStream, color: false, env: {} });
+    const out = createOutput({
+      stdout: captured as unknown as NodeJS.WriteStream,
+      stderr: captured as unknown as NodeJS.WriteStream,
+      color: false,
+      env: {},
+    });
     await upStack(model, { out, env: process.env }, { dryRun: false, pull: 'never', timeoutMs: 60_000, skipRunner: false });
     return model;
   };

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextId } from '../../src/engine/endpoint.js';
 import { runLab } from '../helpers/cli.js';
 import { docker, exists, inspectContainer } from '../helpers/docker.js';
-import { FIXTURE_IMAGES, fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
-import { contextId } from '../../src/engine/endpoint.js';
+import { FIXTURE_IMAGES, type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const run = await fixtureSuite();
@@ -29,7 +29,19 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
     foreign.container = `${name}-gitlab-1-copy`;
     await docker(['volume', 'create', foreign.volume]);
     await docker(['network', 'create', foreign.network]);
-    await docker(['run', '-d', '--name', foreign.container, '--label', `com.docker.compose.project=${name}`, '-v', `${foreign.volume}:/data`, FIXTURE_IMAGES.busybox, 'sleep', '3600']);
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      foreign.container,
+      '--label',
+      `com.docker.compose.project=${name}`,
+      '-v',
+      `${foreign.volume}:/data`,
+      FIXTURE_IMAGES.busybox,
+      'sleep',
+      '3600',
+    ]);
   });
 
   afterAll(async () => {
@@ -75,7 +87,20 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
     // A client container wired like the lab's own: same network, same extra_hosts.
     const addHosts = (gitlab?.extraHosts ?? []).flatMap((h) => ['--add-host', h]);
     const r = await docker(
-      ['run', '--rm', '--network', `${name}-net`, ...addHosts, '-v', `${join(lab.dir, 'certs', 'ca', 'rootCA.pem')}:/ca.pem:ro`, FIXTURE_IMAGES.node, '/fixture/probe.mjs', `https://gitlab.test:${lab.stack.ports.https}/-/readiness`, '--ca', '/ca.pem'],
+      [
+        'run',
+        '--rm',
+        '--network',
+        `${name}-net`,
+        ...addHosts,
+        '-v',
+        `${join(lab.dir, 'certs', 'ca', 'rootCA.pem')}:/ca.pem:ro`,
+        FIXTURE_IMAGES.node,
+        '/fixture/probe.mjs',
+        `https://gitlab.test:${lab.stack.ports.https}/-/readiness`,
+        '--ca',
+        '/ca.pem',
+      ],
       { reject: false },
     );
     const result = JSON.parse(r.stdout) as { ok: boolean; status: number; tls?: { authorized: boolean } };
@@ -87,11 +112,25 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
   it('reports each service in lab status, also as JSON', async () => {
     const text = await runLab(['status'], { cwd: lab.dir });
     expect(text.exitCode, text.all).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`gitlab\\s+running`));
+    expect(text.stdout).toMatch(/gitlab\s+running/);
     const json = await runLab(['status', '--json'], { cwd: lab.dir });
-    const report = JSON.parse(json.stdout) as { services: { service: string; state: string; image: string | null; ports: { host: number }[]; url: string | null; upToDate: boolean | null }[] };
+    const report = JSON.parse(json.stdout) as {
+      services: {
+        service: string;
+        state: string;
+        image: string | null;
+        ports: { host: number }[];
+        url: string | null;
+        upToDate: boolean | null;
+      }[];
+    };
     const traefik = report.services.find((s) => s.service === 'traefik');
-    expect(traefik).toMatchObject({ state: 'running', image: FIXTURE_IMAGES.traefik, url: `https://traefik.test:${lab.stack.ports.https}`, upToDate: true });
+    expect(traefik).toMatchObject({
+      state: 'running',
+      image: FIXTURE_IMAGES.traefik,
+      url: `https://traefik.test:${lab.stack.ports.https}`,
+      upToDate: true,
+    });
     expect(traefik?.ports.map((p) => p.host).sort()).toEqual([lab.stack.ports.http, lab.stack.ports.https].sort());
     expect(report.services.find((s) => s.service === 'runner')?.state).toBe('missing');
   });
@@ -143,7 +182,10 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
     const cfg = await tempDir('lab-dockercfg-');
     const meta = join(cfg, 'contexts', 'meta', contextId('lab-test'));
     await mkdir(meta, { recursive: true });
-    await writeFile(join(meta, 'meta.json'), JSON.stringify({ Name: 'lab-test', Endpoints: { docker: { Host: 'unix:///var/run/docker.sock' } } }));
+    await writeFile(
+      join(meta, 'meta.json'),
+      JSON.stringify({ Name: 'lab-test', Endpoints: { docker: { Host: 'unix:///var/run/docker.sock' } } }),
+    );
     await writeFile(join(cfg, 'config.json'), JSON.stringify({ currentContext: 'lab-test' }));
     const r = await runLab(['status', '--json'], { cwd: lab.dir, env: { DOCKER_CONFIG: cfg, DOCKER_HOST: undefined } });
     expect(r.exitCode, r.all).toBe(0);

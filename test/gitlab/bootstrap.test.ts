@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_POINTS, type KillPoint } from '../../src/gitlab/steps.js';
 import { inspectContainer } from '../helpers/docker.js';
-import { fixtureLab, fixtureSuite, gitlabApi, type FixtureLab } from '../helpers/fixture-lab.js';
+import { type FixtureLab, fixtureLab, fixtureSuite, gitlabApi } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
-import { instanceRunners, modeOf, OutputLog, readSecrets, runLabRaw, secretPath, sha256, type Secrets } from './support.js';
+import { instanceRunners, modeOf, OutputLog, readSecrets, runLabRaw, type Secrets, secretPath, sha256 } from './support.js';
 
 const run = await fixtureSuite();
 
@@ -37,7 +37,9 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
     expect(self.body).toMatchObject({ active: true, revoked: false, name: 'lab-admin' });
     expect(s.admin.state).toBe('active');
     const runners = await instanceRunners(lab, s.admin.token);
-    expect(runners.map((r) => ({ id: r.id, description: r.description, status: r.status }))).toEqual([{ id: s.runner.id, description: marker(), status: 'online' }]);
+    expect(runners.map((r) => ({ id: r.id, description: r.description, status: r.status }))).toEqual([
+      { id: s.runner.id, description: marker(), status: 'online' },
+    ]);
     const verify = await gitlabApi(lab, 'POST', '/runners/verify', { json: { token: s.runner.token } });
     expect(verify.status, 'the stored runner token verifies').toBe(200);
     expect((verify.body as { id: number }).id).toBe(s.runner.id);
@@ -116,8 +118,10 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
     // What the crash left behind, seen from the outside.
     const mid = await secrets();
     if (point === 'admin-token:persisted' || point === 'admin-token:created') expect(mid.admin.state).toBe('pending');
-    if (point === 'admin-token:persisted') expect((await gitlabApi(lab, 'GET', '/personal_access_tokens/self', { token: mid.admin.token })).status).toBe(401);
-    if (point === 'admin-token:created') expect((await gitlabApi(lab, 'GET', '/personal_access_tokens/self', { token: mid.admin.token })).status).toBe(200);
+    if (point === 'admin-token:persisted')
+      expect((await gitlabApi(lab, 'GET', '/personal_access_tokens/self', { token: mid.admin.token })).status).toBe(401);
+    if (point === 'admin-token:created')
+      expect((await gitlabApi(lab, 'GET', '/personal_access_tokens/self', { token: mid.admin.token })).status).toBe(200);
     if (point === 'runner:created') {
       // GitLab has a runner that runner.json does not know: an orphan.
       const orphans = (await instanceRunners(lab, mid.admin.token)).filter((r) => r.description === marker() && r.id !== mid.runner.id);
@@ -160,7 +164,18 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
   });
 
   it('prints no secret from status, render, logs, doctor or a no-op up', async () => {
-    for (const args of [['status'], ['status', '--json'], ['render'], ['render', '--json'], ['logs', 'gitlab'], ['logs', 'runner'], ['logs', 'traefik'], ['doctor'], ['up', '--pull', 'never', '--timeout', '60s'], ['up', '--dry-run']]) {
+    for (const args of [
+      ['status'],
+      ['status', '--json'],
+      ['render'],
+      ['render', '--json'],
+      ['logs', 'gitlab'],
+      ['logs', 'runner'],
+      ['logs', 'traefik'],
+      ['doctor'],
+      ['up', '--pull', 'never', '--timeout', '60s'],
+      ['up', '--dry-run'],
+    ]) {
       await log.lab(args, { cwd: lab.dir });
     }
     await secrets();

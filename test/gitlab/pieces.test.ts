@@ -6,12 +6,12 @@ import { formatGitlabEnv, generatePassword, parseGitlabEnv } from '../../src/git
 type PasswordRules = (password: string, user: { username: string; name: string; email: string }) => string[];
 
 // The GitLab fixture's copy of GitLab's password rules is an independent judge here.
-const rulesModule = '../fixtures/gitlab/passwords.mjs';
+const rulesModule = '../../fixtures/gitlab/passwords.mjs';
 const { passwordProblems } = (await import(rulesModule)) as { passwordProblems: PasswordRules };
 const root = { username: 'root', name: 'Administrator', email: 'admin@example.com' };
 
 describe('the generated root password', () => {
-  it('always passes GitLab\'s password rules for root, is long, and never repeats', () => {
+  it("always passes GitLab's password rules for root, is long, and never repeats", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 2000; i++) {
       const pw = generatePassword();
@@ -38,7 +38,16 @@ describe('the admin token', () => {
     expect(generateAdminToken() === t).toBe(false);
   });
 
-  const info = (over: Partial<TokenInfo>): TokenInfo => ({ id: 1, name: 'lab-admin', revoked: false, active: true, scopes: ['api'], user_id: 1, expires_at: '2030-01-31', ...over });
+  const info = (over: Partial<TokenInfo>): TokenInfo => ({
+    id: 1,
+    name: 'lab-admin',
+    revoked: false,
+    active: true,
+    scopes: ['api'],
+    user_id: 1,
+    expires_at: '2030-01-31',
+    ...over,
+  });
   const now = Date.parse('2030-01-01T12:00:00Z');
 
   it('is kept while valid and renewed within 3 days of expiry, when revoked, rejected or short of scope', () => {

@@ -1,9 +1,9 @@
-import { execa } from 'execa';
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LAB_BIN, runLab, type LabRun, type LabRunOptions } from '../helpers/cli.js';
-import { gitlabApi, type FixtureLab } from '../helpers/fixture-lab.js';
+import { execa } from 'execa';
+import { LAB_BIN, type LabRun, type LabRunOptions, runLab } from '../helpers/cli.js';
+import { type FixtureLab, gitlabApi } from '../helpers/fixture-lab.js';
 
 /**
  * Helpers for the bootstrap tests. GitLab is observed through its own REST API, with the
@@ -73,6 +73,12 @@ export interface KilledRun {
 
 /** Runs lab expecting it to die: reports the signal that ended it. */
 export async function runLabRaw(args: string[], cwd: string, env: Record<string, string>): Promise<KilledRun> {
-  const r = await execa(process.execPath, [LAB_BIN, ...args], { cwd, env: { NO_COLOR: '1', ...env }, reject: false, stdin: 'ignore', timeout: 120_000 });
+  const r = await execa(process.execPath, [LAB_BIN, ...args], {
+    cwd,
+    env: { NO_COLOR: '1', ...env },
+    reject: false,
+    stdin: 'ignore',
+    timeout: 120_000,
+  });
   return { signal: r.signal, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }

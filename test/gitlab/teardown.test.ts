@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectContainer } from '../helpers/docker.js';
-import { fixtureLab, fixtureSuite, type FixtureLab } from '../helpers/fixture-lab.js';
+import { type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 import { OutputLog, readSecrets, secretPath } from './support.js';
 
@@ -60,7 +60,7 @@ describe.runIf(run)('the bootstrap at the edges: destroy deletes the runner, a G
     await rm(secretPath(lab.dir, 'gitlab.env'));
     const again = await log.lab(['up', '--pull', 'never', '--skip-runner', '--timeout', '60s'], { cwd: lab.dir });
     expect(again.exitCode, again.all).toBe(0);
-    expect(again.stderr).toContain('cannot know root\'s password');
+    expect(again.stderr).toContain("cannot know root's password");
     expect(again.stderr).toContain(`docker exec -it ${lab.name}-gitlab-1 gitlab-rake "gitlab:password:reset[root]"`);
     // No guessed password was written, so lab credentials says so instead of printing a wrong one.
     expect(existsSync(secretPath(lab.dir, 'gitlab.env'))).toBe(false);

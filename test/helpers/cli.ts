@@ -1,5 +1,5 @@
-import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const LAB_BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

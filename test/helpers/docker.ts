@@ -1,12 +1,14 @@
-import { execa } from 'execa';
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
+import { execa } from 'execa';
 
 let available: Promise<boolean> | undefined;
 
 /** Whether a Docker engine answers; memoised per test file. */
 export function dockerAvailable(): Promise<boolean> {
-  available ??= execa('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 10_000 }).then((r) => r.exitCode === 0);
+  available ??= execa('docker', ['version', '--format', '{{.Server.Version}}'], { reject: false, timeout: 10_000 }).then(
+    (r) => r.exitCode === 0,
+  );
   return available;
 }
 
@@ -76,12 +78,19 @@ export async function inspectContainer(name: string): Promise<ContainerFacts | u
     HostConfig: { ExtraHosts: string[] | null };
   }[];
   if (!info) return undefined;
-  return { id: info.Id, startedAt: info.State.StartedAt, running: info.State.Running, labels: info.Config.Labels ?? {}, extraHosts: info.HostConfig.ExtraHosts ?? [] };
+  return {
+    id: info.Id,
+    startedAt: info.State.StartedAt,
+    running: info.State.Running,
+    labels: info.Config.Labels ?? {},
+    extraHosts: info.HostConfig.ExtraHosts ?? [],
+  };
 }
 
 /** Removes everything carrying the stack's label, whatever state a failed test left behind. */
 export async function purgeStack(name: string): Promise<void> {
-  const list = async (args: string[]) => (await docker([...args, '--filter', `label=dev.lab.stack=${name}`], { reject: false })).stdout.split('\n').filter(Boolean);
+  const list = async (args: string[]) =>
+    (await docker([...args, '--filter', `label=dev.lab.stack=${name}`], { reject: false })).stdout.split('\n').filter(Boolean);
   const ids = await list(['ps', '-aq']);
   if (ids.length > 0) await docker(['rm', '-f', '-v', ...ids], { reject: false });
   const nets = await list(['network', 'ls', '-q']);

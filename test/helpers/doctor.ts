@@ -1,4 +1,4 @@
-import { runLab, type LabRun } from './cli.js';
+import { type LabRun, runLab } from './cli.js';
 
 /** One entry of `lab doctor --json`. */
 export interface DoctorJsonCheck {

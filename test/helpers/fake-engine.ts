@@ -63,7 +63,14 @@ export const DESKTOP_VERSION = {
 export const GIB = 1024 ** 3;
 
 export function info(os: string, memTotal: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { OperatingSystem: os, MemTotal: memTotal, NCPU: 4, ServerVersion: 'x', SecurityOptions: ['name=seccomp,profile=default'], ...extra };
+  return {
+    OperatingSystem: os,
+    MemTotal: memTotal,
+    NCPU: 4,
+    ServerVersion: 'x',
+    SecurityOptions: ['name=seccomp,profile=default'],
+    ...extra,
+  };
 }
 
 /**

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { runLab, type LabRun } from './cli.js';
-import { docker, purgeStack, requireDocker, uniqueStack, type TestStack } from './docker.js';
+import { type LabRun, runLab } from './cli.js';
+import { docker, purgeStack, requireDocker, type TestStack, uniqueStack } from './docker.js';
 
 // No vitest import here (nor of tmp.ts, which registers a hook): the benches use this module too.
 
@@ -34,7 +34,8 @@ export async function fixtureSuite(options: { when?: boolean } = {}): Promise<bo
   if (options.when === false || !(await requireDocker())) return false;
   const missing = await missingFixtures();
   if (missing.length === 0) return true;
-  if (process.env.LAB_REQUIRE_DOCKER === '1') throw new Error(`LAB_REQUIRE_DOCKER=1 but fixture images are missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
+  if (process.env.LAB_REQUIRE_DOCKER === '1')
+    throw new Error(`LAB_REQUIRE_DOCKER=1 but fixture images are missing: ${missing.join(', ')} (run scripts/fixtures.sh)`);
   return false;
 }
 
@@ -129,7 +130,12 @@ export interface ApiAnswer {
  * GitLab's REST API, written here (node:https), not lab's client: through the lab's
  * published HTTPS port with Host/SNI the lab's GitLab host, trusting the lab CA only.
  */
-export async function gitlabApi(lab: Pick<FixtureLab, 'dir' | 'ports' | 'hosts'>, method: string, path: string, options: { token?: string; json?: unknown } = {}): Promise<ApiAnswer> {
+export async function gitlabApi(
+  lab: Pick<FixtureLab, 'dir' | 'ports' | 'hosts'>,
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown } = {},
+): Promise<ApiAnswer> {
   const ca = await readFile(join(lab.dir, 'certs', 'ca', 'rootCA.pem'));
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);
   return new Promise((resolve, reject) => {
@@ -192,7 +198,10 @@ export async function createAdminToken(lab: FixtureLab): Promise<string> {
 
 /** An instance runner created through the API (https://docs.gitlab.com/api/users/#create-a-runner-linked-to-a-user). */
 export async function createRunner(lab: FixtureLab, adminToken: string): Promise<{ id: number; token: string }> {
-  const r = await gitlabApi(lab, 'POST', '/user/runners', { token: adminToken, json: { runner_type: 'instance_type', description: `doctor-${lab.name}`, run_untagged: true } });
+  const r = await gitlabApi(lab, 'POST', '/user/runners', {
+    token: adminToken,
+    json: { runner_type: 'instance_type', description: `doctor-${lab.name}`, run_untagged: true },
+  });
   if (r.status !== 201) throw new Error(`POST /user/runners answered ${r.status}`);
   const { id, token } = r.body as { id: number; token: string };
   return { id, token };
@@ -215,6 +224,13 @@ export async function writeBootstrapSecrets(lab: FixtureLab, admin: string, runn
   // The shape the bootstrap writes (src/gitlab/admin-token.ts), so lab reads it as its own.
   const now = new Date();
   const expiresAt = new Date(now.getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
-  await put('admin-token.json', { token: admin, name: 'lab-doctor-test', scopes: ['api', 'create_runner'], expiresAt, state: 'active', createdAt: now.toISOString() });
+  await put('admin-token.json', {
+    token: admin,
+    name: 'lab-doctor-test',
+    scopes: ['api', 'create_runner'],
+    expiresAt,
+    state: 'active',
+    createdAt: now.toISOString(),
+  });
   await put('runner.json', runner);
 }

@@ -19,7 +19,11 @@ const DAY = 86_400_000;
 function keyPair(): { key: forge.pki.rsa.PrivateKey; pub: forge.pki.rsa.PublicKey; keyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return { key: forge.pki.privateKeyFromPem(keyPem), pub: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()) as forge.pki.rsa.PublicKey, keyPem };
+  return {
+    key: forge.pki.privateKeyFromPem(keyPem),
+    pub: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()) as forge.pki.rsa.PublicKey,
+    keyPem,
+  };
 }
 
 function serial(): string {

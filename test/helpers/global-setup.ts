@@ -1,7 +1,7 @@
-import { execa } from 'execa';
-import { statSync, readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, LAB_BIN } from './cli.js';
+import { execa } from 'execa';
+import { LAB_BIN, REPO_ROOT } from './cli.js';
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -25,7 +25,12 @@ export async function snapshotTree(root: string): Promise<string> {
       else if (info.isDirectory()) {
         lines.push(`${r}/ ${mode}`);
         await walk(path, r);
-      } else lines.push(`${r} ${mode} ${createHash('sha256').update(await readFile(path)).digest('hex')}`);
+      } else
+        lines.push(
+          `${r} ${mode} ${createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex')}`,
+        );
     }
   };
   await walk(root, '');

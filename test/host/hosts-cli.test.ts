@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAB_BIN, runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -42,7 +42,11 @@ describe('lab hosts (print)', () => {
   it('--target proxy points at the proxy IP of the lab network and has no loopback note', async () => {
     const r = await runLab(['--dir', labB, 'hosts', '--target', 'proxy']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n')).toEqual(['10.99.7.254 gitlab.beta.test', '10.99.7.254 registry.beta.test', '10.99.7.254 traefik.beta.test']);
+    expect(r.stdout.split('\n')).toEqual([
+      '10.99.7.254 gitlab.beta.test',
+      '10.99.7.254 registry.beta.test',
+      '10.99.7.254 traefik.beta.test',
+    ]);
     expect(r.stderr).not.toMatch(/insecure/);
   });
 
@@ -155,11 +159,29 @@ describe('lab hosts --write / --remove', () => {
   it('without permission: exit 1, file unchanged, and the exact sudo command with absolute paths', async () => {
     const file = await hostsFile('127.0.0.1 localhost\n');
     await chmod(file, 0o644); // owned by root: nobody may read but not write it
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, '--dir', labB, 'hosts', '--write', '--target', 'proxy', '--file', file], {
-      reject: false,
-      env: { NO_COLOR: '1', HOME: root },
-      cwd: '/',
-    });
+    const r = await execa(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        LAB_BIN,
+        '--dir',
+        labB,
+        'hosts',
+        '--write',
+        '--target',
+        'proxy',
+        '--file',
+        file,
+      ],
+      {
+        reject: false,
+        env: { NO_COLOR: '1', HOME: root },
+        cwd: '/',
+      },
+    );
     expect(r.exitCode, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^lab: error: permission denied: cannot write .*\(EACCES\)/m);
     const hint = /^hint: Run it with sudo: (.*)$/m.exec(r.stderr)?.[1];
@@ -180,7 +202,10 @@ describe('lab hosts on a bind-mounted hosts file (as in containers)', () => {
     const source = await hostsFile('127.0.0.1 localhost\n', 'bind-source');
     const mountpoint = await hostsFile('placeholder\n', 'bind-target');
     const script = `mount --bind "$1" "$2" && exec "$3" "$4" --dir "$5" hosts --write --file "$2"`;
-    const r = await execa('unshare', ['-m', 'sh', '-c', script, 'sh', source, mountpoint, process.execPath, LAB_BIN, labA], { reject: false, env: { NO_COLOR: '1' } });
+    const r = await execa('unshare', ['-m', 'sh', '-c', script, 'sh', source, mountpoint, process.execPath, LAB_BIN, labA], {
+      reject: false,
+      env: { NO_COLOR: '1' },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     // The write went through the mount into the source file's inode.
     expect(await readFile(source, 'utf8')).toMatch(/^127\.0\.0\.1 localhost\n\n# >>> lab alpha /);

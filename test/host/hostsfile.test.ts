@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { blockMarkers, detectEol, HostsFileError, listBlocks, parseHostsEntries, removeBlock, upsertBlock, type HostsEntry } from '../../src/host/hostsfile.js';
+import {
+  blockMarkers,
+  detectEol,
+  type HostsEntry,
+  HostsFileError,
+  listBlocks,
+  parseHostsEntries,
+  removeBlock,
+  upsertBlock,
+} from '../../src/host/hostsfile.js';
 
 const entries = (ip: string, ...hosts: string[]): HostsEntry[] => hosts.map((host) => ({ ip, host }));
 const A = entries('127.0.0.1', 'gitlab.test', 'registry.test');
@@ -33,7 +42,9 @@ describe('upsertBlock / removeBlock', () => {
   });
 
   it('uses the fallback line ending for an empty file', () => {
-    expect(upsertBlock('', 'a', A, '\r\n')).toBe(`${blockMarkers('a').begin}\r\n127.0.0.1 gitlab.test\r\n127.0.0.1 registry.test\r\n# <<< lab a <<<\r\n`);
+    expect(upsertBlock('', 'a', A, '\r\n')).toBe(
+      `${blockMarkers('a').begin}\r\n127.0.0.1 gitlab.test\r\n127.0.0.1 registry.test\r\n# <<< lab a <<<\r\n`,
+    );
     expect(detectEol('x', '\r\n')).toBe('\r\n');
     expect(detectEol('x\r\ny\n')).toBe('\r\n');
   });
@@ -51,7 +62,9 @@ describe('upsertBlock / removeBlock', () => {
   it('replaces an existing block in place and leaves the lines around it alone', () => {
     const text = 'head\n# >>> lab a (managed by lab; do not edit) >>>\n1.1.1.1 old.test\n# <<< lab a <<<\ntail line\n';
     const next = upsertBlock(text, 'a', A);
-    expect(next).toBe('head\n# >>> lab a (managed by lab; do not edit) >>>\n127.0.0.1 gitlab.test\n127.0.0.1 registry.test\n# <<< lab a <<<\ntail line\n');
+    expect(next).toBe(
+      'head\n# >>> lab a (managed by lab; do not edit) >>>\n127.0.0.1 gitlab.test\n127.0.0.1 registry.test\n# <<< lab a <<<\ntail line\n',
+    );
   });
 
   it('keeps a block that ends the file without a newline that way', () => {

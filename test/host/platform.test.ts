@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/parse.js';
 import { buildModel } from '../../src/config/model.js';
+import { parseConfig } from '../../src/config/parse.js';
 import type { EngineEndpoint } from '../../src/engine/endpoint.js';
 import { caNickname } from '../../src/host/ca.js';
 import { hostsNotes, isLoopbackIp, planHosts, resolveHost, systemHostsFile } from '../../src/host/hosts.js';
@@ -10,12 +10,22 @@ import { dockerCaFile } from '../../src/host/trust/docker.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const model = (yaml: string) => buildModel(parseConfig(yaml), { dir: '/tmp/lab' });
-const local: EngineEndpoint = { kind: 'unix', address: 'unix:///var/run/docker.sock', publishedHost: '127.0.0.1', local: true, context: undefined };
+const local: EngineEndpoint = {
+  kind: 'unix',
+  address: 'unix:///var/run/docker.sock',
+  publishedHost: '127.0.0.1',
+  local: true,
+  context: undefined,
+};
 
 describe('os-release', () => {
   it('parses quoted and unquoted values', () => {
     expect(parseOsRelease('NAME="Fedora Linux"\nID=fedora\nVERSION_ID=40\n# c\nPRETTY_NAME=\'Fedora 40\'\nX="a \\"b\\""')).toEqual({
-      NAME: 'Fedora Linux', ID: 'fedora', VERSION_ID: '40', PRETTY_NAME: 'Fedora 40', X: 'a "b"',
+      NAME: 'Fedora Linux',
+      ID: 'fedora',
+      VERSION_ID: '40',
+      PRETTY_NAME: 'Fedora 40',
+      X: 'a "b"',
     });
   });
 
@@ -108,7 +118,9 @@ describe('names and commands', () => {
     expect(describeStep(copy, user)).toBe("sudo install -m 0644 '/a b/rootCA.pem' /etc/x.crt");
     expect(describeStep(copy, root)).toBe("install -m 0644 '/a b/rootCA.pem' /etc/x.crt");
     expect(describeStep({ kind: 'exec', argv: ['certutil', '-A'], privileged: false }, user)).toBe('certutil -A');
-    expect(describeStep({ kind: 'exec', argv: ['/hook'], input: '-/etc/ssl/certs/x.pem\n', privileged: true }, user)).toBe("printf '%s\\n' -/etc/ssl/certs/x.pem | sudo /hook");
+    expect(describeStep({ kind: 'exec', argv: ['/hook'], input: '-/etc/ssl/certs/x.pem\n', privileged: true }, user)).toBe(
+      "printf '%s\\n' -/etc/ssl/certs/x.pem | sudo /hook",
+    );
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
   });
 });

@@ -1,8 +1,8 @@
-import { execa } from 'execa';
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, realpath, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { freePort } from '../helpers/docker.js';
@@ -64,7 +64,9 @@ describe.runIf(process.platform === 'linux' && isRoot)('lab trust --docker', () 
     const written = new X509Certificate(await readFile(join(certsDir, 'ca.crt')));
     expect(written.raw.equals(lab.caDer)).toBe(true);
     expect((await stat(join(certsDir, 'ca.crt'))).mode & 0o777).toBe(0o644);
-    const state = (await readJson(join(lab.dir, '.lab', 'state.json'))) as { trust: { installs: { kind: string; file: string; createdDirs: string[] }[] } };
+    const state = (await readJson(join(lab.dir, '.lab', 'state.json'))) as {
+      trust: { installs: { kind: string; file: string; createdDirs: string[] }[] };
+    };
     expect(state.trust.installs).toEqual([expect.objectContaining({ kind: 'docker', file: `${certsDir}/ca.crt` })]);
     expect(state.trust.installs[0]?.createdDirs).toContain(certsDir);
 
@@ -176,24 +178,27 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     expect(check.stdout).toMatch(/fix: Run `lab trust --nss`/);
   });
 
-  it.runIf(hasCertutil)('leaves a certificate that took the nickname behind lab\'s back: install refuses, --uninstall keeps it', async () => {
-    const env = { HOME: home };
-    expect((await runLab(['--dir', lab.dir, 'trust', '--nss'], { env })).exitCode).toBe(0);
-    const [swapped = '', untouched = ''] = dbs;
-    await execa('certutil', ['-D', '-d', `sql:${swapped}`, '-n', lab.nick]);
-    await execa('certutil', ['-A', '-d', `sql:${swapped}`, '-t', 'C,,', '-n', lab.nick, '-i', other.caCert]);
+  it.runIf(hasCertutil)(
+    "leaves a certificate that took the nickname behind lab's back: install refuses, --uninstall keeps it",
+    async () => {
+      const env = { HOME: home };
+      expect((await runLab(['--dir', lab.dir, 'trust', '--nss'], { env })).exitCode).toBe(0);
+      const [swapped = '', untouched = ''] = dbs;
+      await execa('certutil', ['-D', '-d', `sql:${swapped}`, '-n', lab.nick]);
+      await execa('certutil', ['-A', '-d', `sql:${swapped}`, '-t', 'C,,', '-n', lab.nick, '-i', other.caCert]);
 
-    const again = await runLab(['--dir', lab.dir, 'trust', '--nss'], { env });
-    expect(again.exitCode).toBe(1);
-    expect(again.stderr).toContain(`"${lab.nick}" in sql:${swapped} holds another certificate`);
+      const again = await runLab(['--dir', lab.dir, 'trust', '--nss'], { env });
+      expect(again.exitCode).toBe(1);
+      expect(again.stderr).toContain(`"${lab.nick}" in sql:${swapped} holds another certificate`);
 
-    const u = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--nss'], { env });
-    expect(u.exitCode, u.all).toBe(0);
-    expect(u.stderr).toContain('now holds another certificate; left in place');
-    const kept = await execa('certutil', ['-L', '-d', `sql:${swapped}`, '-n', lab.nick, '-a']);
-    expect(new X509Certificate(kept.stdout).raw.equals(other.caDer)).toBe(true);
-    expect((await execa('certutil', ['-L', '-d', `sql:${untouched}`, '-n', lab.nick], { reject: false })).exitCode).not.toBe(0);
-  });
+      const u = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--nss'], { env });
+      expect(u.exitCode, u.all).toBe(0);
+      expect(u.stderr).toContain('now holds another certificate; left in place');
+      const kept = await execa('certutil', ['-L', '-d', `sql:${swapped}`, '-n', lab.nick, '-a']);
+      expect(new X509Certificate(kept.stdout).raw.equals(other.caDer)).toBe(true);
+      expect((await execa('certutil', ['-L', '-d', `sql:${untouched}`, '-n', lab.nick], { reject: false })).exitCode).not.toBe(0);
+    },
+  );
 });
 
 const keytoolOnPath = await onPath('keytool');
@@ -238,7 +243,9 @@ describe.runIf(process.platform === 'linux')('lab trust --java', () => {
 
     const u = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--java'], { env });
     expect(u.exitCode, u.all).toBe(0);
-    expect((await execa(keytool, ['-list', '-keystore', keystore, '-storepass', 'changeit', '-alias', lab.nick], { reject: false })).exitCode).not.toBe(0);
+    expect(
+      (await execa(keytool, ['-list', '-keystore', keystore, '-storepass', 'changeit', '-alias', lab.nick], { reject: false })).exitCode,
+    ).not.toBe(0);
     expect((await runLab(['--dir', lab.dir, 'trust', '--check', '--java'], { env })).exitCode).toBe(1);
   });
 });

@@ -1,15 +1,24 @@
-import { execa } from 'execa';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_BIN, runLab } from '../helpers/cli.js';
 import { freePort } from '../helpers/docker.js';
 import { tempDir } from '../helpers/tmp.js';
-import { ANCHORS, BUNDLE, CERTS, debianRoot, JAVA_CACERTS, resolvedCerts, snapshotDebianStore, type StoreSnapshot } from './helpers/debian-store.js';
+import {
+  ANCHORS,
+  BUNDLE,
+  CERTS,
+  debianRoot,
+  JAVA_CACERTS,
+  resolvedCerts,
+  type StoreSnapshot,
+  snapshotDebianStore,
+} from './helpers/debian-store.js';
 import { curlSystem, startHttps } from './helpers/https.js';
 import { makeTrustLab, openForNobody, readJson, type TrustLab } from './helpers/lab.js';
-import { describeSnapshot, readOptionalBytes, snapshotDir, type DirSnapshot } from './helpers/snapshot.js';
+import { type DirSnapshot, describeSnapshot, readOptionalBytes, snapshotDir } from './helpers/snapshot.js';
 
 describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
   let root: string;
@@ -56,7 +65,9 @@ describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stdout).toContain(`$ install -m 0644 ${lab.caCert} ${ANCHORS}/${lab.nick}.crt`);
     expect(r.stdout).toContain('$ update-ca-certificates');
-    expect(r.stdout).toMatch(new RegExp(`\\$ install -m 0644 \\S+ /etc/docker/certs\\.d/registry\\.${lab.domain.replace('.', '\\.')}:${server.port}/ca\\.crt`));
+    expect(r.stdout).toMatch(
+      new RegExp(`\\$ install -m 0644 \\S+ /etc/docker/certs\\.d/registry\\.${lab.domain.replace('.', '\\.')}:${server.port}/ca\\.crt`),
+    );
     expect(describeSnapshot(await snapshotDir(ANCHORS))).toBe(describeSnapshot(anchors));
     expect(describeSnapshot(await snapshotDir(CERTS))).toBe(describeSnapshot(certs));
     expect(existsSync(`/etc/docker/certs.d/registry.${lab.domain}:${server.port}`)).toBe(false);
@@ -65,11 +76,15 @@ describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
 
   it('--dry-run as a normal user shows sudo for the privileged steps', async () => {
     await openForNobody(root, lab);
-    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, '--dir', lab.dir, 'trust', '--system', '--dry-run'], {
-      reject: false,
-      env: { NO_COLOR: '1', HOME: lab.dir },
-      cwd: '/',
-    });
+    const r = await execa(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, '--dir', lab.dir, 'trust', '--system', '--dry-run'],
+      {
+        reject: false,
+        env: { NO_COLOR: '1', HOME: lab.dir },
+        cwd: '/',
+      },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`$ sudo install -m 0644 ${lab.caCert} ${ANCHORS}/${lab.nick}.crt`);
     expect(r.stdout).toContain('$ sudo update-ca-certificates');
@@ -83,7 +98,9 @@ describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
     expect(online.stdout).toMatch(/fix: Run `lab trust --system`/);
     const offline = await runLab(['--dir', down, 'trust', '--check', '--system']);
     expect(offline.exitCode).toBe(1);
-    expect(offline.stdout).toMatch(/^fail system the lab does not answer.*offline verification failed: error 20 .*unable to get local issuer certificate/m);
+    expect(offline.stdout).toMatch(
+      /^fail system the lab does not answer.*offline verification failed: error 20 .*unable to get local issuer certificate/m,
+    );
   });
 
   it('installs into the system store: curl without --cacert then succeeds', async () => {
@@ -97,8 +114,12 @@ describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain('already installed');
 
-    const state = (await readJson(join(lab.dir, '.lab', 'state.json'))) as { trust?: { installs: { kind: string; file: string; fingerprint256: string }[] } };
-    expect(state.trust?.installs).toEqual([expect.objectContaining({ kind: 'system-anchor', file: `${ANCHORS}/${lab.nick}.crt`, fingerprint256: lab.fingerprint256 })]);
+    const state = (await readJson(join(lab.dir, '.lab', 'state.json'))) as {
+      trust?: { installs: { kind: string; file: string; fingerprint256: string }[] };
+    };
+    expect(state.trust?.installs).toEqual([
+      expect.objectContaining({ kind: 'system-anchor', file: `${ANCHORS}/${lab.nick}.crt`, fingerprint256: lab.fingerprint256 }),
+    ]);
   });
 
   it('--check proves it with a TLS handshake, and offline when the lab is down', async () => {
@@ -127,7 +148,11 @@ describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
     expect(state.trust).toBeUndefined();
     // Debian's Java hook was told about the removal too.
     if (javaCacerts && existsSync('/usr/bin/keytool')) {
-      const alias = await execa('keytool', ['-list', '-keystore', JAVA_CACERTS, '-storepass', 'changeit', '-alias', `debian:${lab.nick}.pem`], { reject: false });
+      const alias = await execa(
+        'keytool',
+        ['-list', '-keystore', JAVA_CACERTS, '-storepass', 'changeit', '-alias', `debian:${lab.nick}.pem`],
+        { reject: false },
+      );
       expect(alias.exitCode).not.toBe(0);
     }
     const nothing = await runLab(['--dir', lab.dir, 'trust', '--uninstall']);

@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { modelOf, renderByPath } from './support.js';
@@ -13,7 +13,10 @@ describe('the committed compose/ folder', () => {
   it('equals a fresh render of the default configuration', async () => {
     const expected = new Map([...renderByPath(modelOf('', REPO_ROOT))].filter(([rel]) => rel.startsWith('compose/')));
     const entries = await readdir(join(REPO_ROOT, 'compose'), { recursive: true, withFileTypes: true });
-    const committed = entries.filter((e) => e.isFile()).map((e) => relative(REPO_ROOT, join(e.parentPath, e.name))).sort();
+    const committed = entries
+      .filter((e) => e.isFile())
+      .map((e) => relative(REPO_ROOT, join(e.parentPath, e.name)))
+      .sort();
     expect(committed).toEqual([...expected.keys()].sort());
     for (const [rel, f] of expected) {
       expect(await readFile(join(REPO_ROOT, rel), 'utf8'), `${rel} is stale`).toBe(f.content);

@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runLab } from '../helpers/cli.js';

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { proxiedHosts, publicUrl, registryAddress, type LabModel } from '../../src/config/model.js';
-import { renderFiles, type RenderedFile } from '../../src/stack/render.js';
+import { type LabModel, proxiedHosts, publicUrl, registryAddress } from '../../src/config/model.js';
+import { type RenderedFile, renderFiles } from '../../src/stack/render.js';
 import { tempDir } from '../helpers/tmp.js';
-import { at, file, GOLDEN_DIR, RENDERED_FILES, modelOf, renderByPath, tomlOf, unescapeCompose, yamlOf } from './support.js';
+import { at, file, GOLDEN_DIR, modelOf, RENDERED_FILES, renderByPath, tomlOf, unescapeCompose, yamlOf } from './support.js';
 
 // Golden files pin the exact bytes; the checks below the byte comparison read the files
 // back and hold them against the model, so a golden file cannot quietly bless a bug.
@@ -129,7 +129,12 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
   const volumes = { config: model.volumes.gitlabConfig, logs: model.volumes.gitlabLogs, data: model.volumes.gitlabData };
   for (const name of Object.values(volumes)) expect(at(gitlab, 'volumes', name)).toEqual({ name, external: true });
   expect(at(g, 'volumes')).toContainEqual({ type: 'volume', source: volumes.data, target: '/var/opt/gitlab' });
-  expect(at(g, 'volumes')).toContainEqual({ type: 'bind', source: '../certs/tls/ca.pem', target: '/etc/gitlab/trusted-certs/lab-ca.crt', read_only: true });
+  expect(at(g, 'volumes')).toContainEqual({
+    type: 'bind',
+    source: '../certs/tls/ca.pem',
+    target: '/etc/gitlab/trusted-certs/lab-ca.crt',
+    read_only: true,
+  });
 
   const runner = yamlOf(file(files, 'compose/runner.yml'));
   const r = at(runner, 'services', 'runner');
@@ -144,7 +149,11 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
 function checkTraefik(model: LabModel, files: Map<string, RenderedFile>): void {
   const staticCfg = yamlOf(file(files, 'compose/traefik/traefik.yml'));
   expect(at(staticCfg, 'entryPoints', 'web', 'address')).toBe(`:${model.ports.http}`);
-  expect(at(staticCfg, 'entryPoints', 'web', 'http', 'redirections', 'entryPoint')).toEqual({ to: 'websecure', scheme: 'https', permanent: true });
+  expect(at(staticCfg, 'entryPoints', 'web', 'http', 'redirections', 'entryPoint')).toEqual({
+    to: 'websecure',
+    scheme: 'https',
+    permanent: true,
+  });
   expect(at(staticCfg, 'entryPoints', 'websecure', 'address')).toBe(`:${model.ports.https}`);
   expect(at(staticCfg, 'entryPoints', 'websecure', 'transport', 'respondingTimeouts', 'readTimeout')).toBe('0s');
   expect(at(staticCfg, 'ping', 'entryPoint')).toBe('traefik');

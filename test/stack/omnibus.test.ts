@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { LabModel } from '../../src/config/model.js';
 import { omnibusConfig, rubyString } from '../../src/stack/gitlab.js';
@@ -10,7 +10,10 @@ import { tempDir } from '../helpers/tmp.js';
 import { at, modelOf } from './support.js';
 
 const DSL = fileURLToPath(new URL('./ruby/omnibus-dsl.rb', import.meta.url));
-const ruby = await execa('ruby', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+const ruby = await execa('ruby', ['--version'], { reject: false }).then(
+  (r) => r.exitCode === 0,
+  () => false,
+);
 
 /** Runs the config through Ruby and returns the settings it assigns. */
 async function evaluate(model: LabModel): Promise<Record<string, unknown>> {
@@ -49,7 +52,10 @@ describe('the Omnibus config', () => {
   });
 
   it('puts extraConfig after everything else, verbatim', async () => {
-    const model = modelOf("gitlab:\n  extraConfig:\n    - puma['worker_processes'] = 2\n    - \"gitlab_rails['x'] = '$y'\"\n", await tempDir());
+    const model = modelOf(
+      "gitlab:\n  extraConfig:\n    - puma['worker_processes'] = 2\n    - \"gitlab_rails['x'] = '$y'\"\n",
+      await tempDir(),
+    );
     const text = omnibusConfig(model);
     expect(text.trimEnd().split('\n').slice(-2)).toEqual(["puma['worker_processes'] = 2", "gitlab_rails['x'] = '$y'"]);
     expect(text.indexOf("puma['worker_processes'] = 0")).toBeLessThan(text.indexOf("puma['worker_processes'] = 2"));
@@ -81,7 +87,19 @@ describe('the Omnibus config', () => {
     expect(at(s, 'gitaly', 'env', 'GITALY_COMMAND_SPAWN_MAX_PARALLEL')).toBe('2');
     // Only these top-level settings are touched (nginx[...] is the daemon's, left alone).
     expect(Object.keys(s).sort()).toEqual(
-      ['external_url', 'gitaly', 'gitlab_pages', 'gitlab_rails', 'letsencrypt', 'pages_external_url', 'prometheus_monitoring', 'puma', 'registry', 'registry_external_url', 'sidekiq'].sort(),
+      [
+        'external_url',
+        'gitaly',
+        'gitlab_pages',
+        'gitlab_rails',
+        'letsencrypt',
+        'pages_external_url',
+        'prometheus_monitoring',
+        'puma',
+        'registry',
+        'registry_external_url',
+        'sidekiq',
+      ].sort(),
     );
   });
 

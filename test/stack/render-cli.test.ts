@@ -10,7 +10,10 @@ import { RENDERED_FILES } from './support.js';
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 async function snapshot(dir: string): Promise<Map<string, { mtimeMs: number; content: string }>> {
@@ -55,7 +58,9 @@ describe('lab render', () => {
     await writeFile(join(dir, 'lab.yml'), 'runner:\n  concurrent: 5\n');
     const run = await runLab(['render', '--json'], { cwd: dir });
     expect(run.exitCode, run.all).toBe(0);
-    const results = Object.fromEntries((JSON.parse(run.stdout) as { files: { path: string; result: string }[] }).files.map((f) => [f.path, f.result]));
+    const results = Object.fromEntries(
+      (JSON.parse(run.stdout) as { files: { path: string; result: string }[] }).files.map((f) => [f.path, f.result]),
+    );
     expect(results['.lab/runner/config.toml']).toBe('updated');
     for (const f of RENDERED_FILES.filter((f) => f.startsWith('compose/'))) {
       expect(results[f], f).toBe('unchanged');

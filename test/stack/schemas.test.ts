@@ -75,7 +75,9 @@ describe.each(Object.entries(VARIANTS))('the %s lab', (_name, labYml) => {
     const validate = schemaValidator('compose-spec.json');
     expect(validate(merged), JSON.stringify(validate.errors)).toBe(true);
     // Every network and volume a service uses is declared (external) in the project.
-    for (const service of Object.values(merged.services as Record<string, { networks: object; volumes?: { type: string; source: string }[] }>)) {
+    for (const service of Object.values(
+      merged.services as Record<string, { networks: object; volumes?: { type: string; source: string }[] }>,
+    )) {
       for (const net of Object.keys(service.networks)) expect(merged.networks).toHaveProperty([net, 'external'], true);
       for (const v of service.volumes ?? []) if (v.type === 'volume') expect(merged.volumes).toHaveProperty([v.source, 'external'], true);
     }
@@ -105,7 +107,11 @@ describe('the schemas themselves', () => {
     expect(compose({ services: { x: { image: 'a', restart: 5 } } })).toBe(false);
     expect(compose({ services: { x: { image: 'a', extra_hosts: 'oops' } } })).toBe(false);
     expect(schemaValidator('traefik-v3.json')({ entryPoints: { web: { adress: ':80' } } })).toBe(false);
-    expect(schemaValidator('traefik-v3.json')({ entryPoints: { web: { transport: { respondingTimeouts: { readTimeout: 0 } } } } })).toBe(false);
-    expect(schemaValidator('traefik-v3-file-provider.json')({ http: { routers: { a: { rule: 'Host(`a`)', tls: { optons: 'x' } } } }, htp: {} })).toBe(false);
+    expect(schemaValidator('traefik-v3.json')({ entryPoints: { web: { transport: { respondingTimeouts: { readTimeout: 0 } } } } })).toBe(
+      false,
+    );
+    expect(
+      schemaValidator('traefik-v3-file-provider.json')({ http: { routers: { a: { rule: 'Host(`a`)', tls: { optons: 'x' } } } }, htp: {} }),
+    ).toBe(false);
   });
 });

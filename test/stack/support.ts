@@ -1,11 +1,11 @@
-import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../../src/config/parse.js';
 import { buildModel, type LabModel } from '../../src/config/model.js';
-import { renderFiles, type RenderedFile } from '../../src/stack/render.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { type RenderedFile, renderFiles } from '../../src/stack/render.js';
 
 /** Test data that lives next to the tests (golden files, lab.yml variants). */
 export const GOLDEN_DIR = fileURLToPath(new URL('../golden/', import.meta.url));

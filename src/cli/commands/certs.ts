@@ -24,7 +24,12 @@ export default async function certs(options: CertsCommandOptions, ctx: CliContex
 
   // Imported only now, so that valibot, yaml and the rest load while the key generates.
   const [{ model }, { ensureCerts }] = await Promise.all([loadLabFor(ctx, caroot), import('../../certs/index.js')]);
-  const report = await ensureCerts(model, { newCa: options.newCa === true, renew: options.renew === true, newKey: options.newKey === true, keys });
+  const report = await ensureCerts(model, {
+    newCa: options.newCa === true,
+    renew: options.renew === true,
+    newKey: options.newKey === true,
+    keys,
+  });
 
   if (options.json) ctx.out.json(toJson(report));
   else printReport(report, ctx);
@@ -72,16 +77,23 @@ function printReport(report: CertsReport, ctx: CliContext): void {
   out.result(`CA    ${verb(ca.action)} ${displayPath(ca.certPath)}${caWhy}`);
   out.result(`      SHA-256 ${ca.fingerprint256}`);
   out.result(`      ${ca.subject}; valid until ${date(ca.notAfter)}`);
-  out.result(`      may vouch for: ${ca.permitted ? ca.permitted.join(', ') : s.yellow('any name (no name constraints, e.g. an mkcert CA)')}`);
+  out.result(
+    `      may vouch for: ${ca.permitted ? ca.permitted.join(', ') : s.yellow('any name (no name constraints, e.g. an mkcert CA)')}`,
+  );
   const leafWhy = leaf.reason ? ` (${leaf.reason})` : '';
   out.result(`leaf  ${verb(leaf.action)} ${displayPath(leaf.certPath)}${leafWhy}`);
   out.result(`      SANs: ${leaf.names.join(', ')}`);
   out.result(`      expires ${date(leaf.notAfter)} (in ${days(leaf.notAfter)} days)`);
-  if (report.tlsCa.action !== 'unchanged') out.info(`      ${report.tlsCa.action} ${displayPath(report.tlsCa.path)} (the CA copy for containers)`);
+  if (report.tlsCa.action !== 'unchanged')
+    out.info(`      ${report.tlsCa.action} ${displayPath(report.tlsCa.path)} (the CA copy for containers)`);
   if (ca.action !== 'reused') out.info(`Trust the new CA with \`lab trust\`.`);
 }
 
 function toJson(report: CertsReport): unknown {
   // Dates become ISO strings through JSON.stringify; null keeps "no constraints" explicit.
-  return { ...report, ca: { ...report.ca, reason: report.ca.reason ?? null }, leaf: { ...report.leaf, reason: report.leaf.reason ?? null } };
+  return {
+    ...report,
+    ca: { ...report.ca, reason: report.ca.reason ?? null },
+    leaf: { ...report.leaf, reason: report.leaf.reason ?? null },
+  };
 }

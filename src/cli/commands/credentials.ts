@@ -16,7 +16,12 @@ export default async function credentials(options: CredentialsOptions, ctx: CliC
   const { readCredentials } = await import('../../gitlab/credentials.js');
   const c = await readCredentials(model, { token: options.token === true });
   if (options.json) {
-    const value = { url: c.url, user: c.user, password: c.password, ...(c.token ? { token: c.token.value, tokenExpiresAt: c.token.expiresAt } : {}) };
+    const value = {
+      url: c.url,
+      user: c.user,
+      password: c.password,
+      ...(c.token ? { token: c.token.value, tokenExpiresAt: c.token.expiresAt } : {}),
+    };
     ctx.out.secret(JSON.stringify(value, null, 2));
     return;
   }

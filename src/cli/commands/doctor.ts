@@ -14,7 +14,10 @@ export default async function doctor(options: DoctorOptions, ctx: CliContext): P
   const report = await runDoctor(model, { dir: ctx.dir, env: ctx.env });
   if (options.json) {
     // `ms` is for humans debugging a slow check; the JSON keeps the documented keys only.
-    ctx.out.json({ checks: report.checks.map(({ id, title, status, detail, fix }) => ({ id, title, status, detail, fix })), summary: report.summary });
+    ctx.out.json({
+      checks: report.checks.map(({ id, title, status, detail, fix }) => ({ id, title, status, detail, fix })),
+      summary: report.summary,
+    });
   } else {
     for (const line of formatReport(report, ctx.out.style)) ctx.out.result(line);
   }

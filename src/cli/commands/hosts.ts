@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveEndpoint } from '../../engine/endpoint.js';
-import { planHosts, systemHostsFile, type HostsTarget } from '../../host/hosts.js';
+import { type HostsTarget, planHosts, systemHostsFile } from '../../host/hosts.js';
 import { HostsFileError } from '../../host/hostsfile.js';
 import { applyHostsBlock, HostsAccessError } from '../../host/hostsio.js';
 import { shellQuote } from '../../host/privilege.js';
@@ -17,7 +17,8 @@ export interface HostsOptions {
 }
 
 export default async function hosts(options: HostsOptions, ctx: CliContext): Promise<void> {
-  if (options.write && options.remove) throw new UsageError('--write and --remove exclude each other', 'Pass one of them, or neither to print the lines.');
+  if (options.write && options.remove)
+    throw new UsageError('--write and --remove exclude each other', 'Pass one of them, or neither to print the lines.');
   const { model } = await loadLabFor(ctx);
   const file = options.file ?? systemHostsFile(process.platform, ctx.env);
   const out = ctx.out;
@@ -25,7 +26,11 @@ export default async function hosts(options: HostsOptions, ctx: CliContext): Pro
   try {
     if (options.remove) {
       const change = await applyHostsBlock(file, model.name, undefined);
-      out.result(change === 'removed' ? `removed the lab "${model.name}" block from ${file}` : `no lab "${model.name}" block in ${file}; nothing to remove`);
+      out.result(
+        change === 'removed'
+          ? `removed the lab "${model.name}" block from ${file}`
+          : `no lab "${model.name}" block in ${file}; nothing to remove`,
+      );
       return;
     }
     const endpoint = await resolveEndpoint(ctx.env);
@@ -37,13 +42,22 @@ export default async function hosts(options: HostsOptions, ctx: CliContext): Pro
     }
     const change = await applyHostsBlock(file, model.name, plan.entries, process.platform === 'win32' ? '\r\n' : '\n');
     const what = `${plan.entries.length} hosts → ${plan.address}`;
-    out.result(change === 'unchanged' ? `unchanged ${file} (${what})` : `${change === 'created' ? 'added' : 'updated'} the lab "${model.name}" block in ${file} (${what})`);
+    out.result(
+      change === 'unchanged'
+        ? `unchanged ${file} (${what})`
+        : `${change === 'created' ? 'added' : 'updated'} the lab "${model.name}" block in ${file} (${what})`,
+    );
     // dockerd caches the hosts file and looks again only every few seconds (seen: up to 5 s),
     // so a `docker push` right after a change may still use the old address.
-    if (change !== 'unchanged' && options.file === undefined) out.info('note: the Docker daemon picks up hosts-file changes within about 5 seconds.');
+    if (change !== 'unchanged' && options.file === undefined)
+      out.info('note: the Docker daemon picks up hosts-file changes within about 5 seconds.');
   } catch (err) {
     if (err instanceof HostsAccessError) throw fail(err.message, elevationHint(ctx, options));
-    if (err instanceof HostsFileError) throw fail(`${file}: ${err.message}`, 'Fix the lab markers by hand (each block needs its "# >>> lab" and "# <<< lab" line), then run lab again.');
+    if (err instanceof HostsFileError)
+      throw fail(
+        `${file}: ${err.message}`,
+        'Fix the lab markers by hand (each block needs its "# >>> lab" and "# <<< lab" line), then run lab again.',
+      );
     throw err;
   }
 }

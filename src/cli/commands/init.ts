@@ -22,7 +22,10 @@ export default async function init(options: InitOptions, ctx: CliContext): Promi
     domain = undefined;
   }
   if (domain !== options.domain) {
-    throw new UsageError(`--domain ${JSON.stringify(options.domain)} is not a valid domain`, 'Use a lowercase DNS name such as "test" or "lab.internal".');
+    throw new UsageError(
+      `--domain ${JSON.stringify(options.domain)} is not a valid domain`,
+      'Use a lowercase DNS name such as "test" or "lab.internal".',
+    );
   }
   const shown = displayPath(file);
   const existing = await readOptional(file);

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
-import { renderFiles, writeRendered } from '../../stack/render.js';
 import { loadRenderInputs } from '../../stack/inputs.js';
+import { renderFiles, writeRendered } from '../../stack/render.js';
 import type { CliContext } from '../context.js';
 import { loadLabFor } from '../lab.js';
 

@@ -1,13 +1,13 @@
 import type { LabModel } from '../../config/model.js';
-import { describeStep, runSteps, type Privilege, type Step } from '../../host/privilege.js';
+import { describeStep, type Privilege, runSteps, type Step } from '../../host/privilege.js';
 import { checkTrust } from '../../host/trust/check.js';
 import { buildTrustContext, buildUninstallContext, planInstall, planUninstall, storeApplicability } from '../../host/trust/index.js';
 import { forgetInstall, locationOf, readTrustRecord, recordInstall, storeOf, type TrustStore } from '../../host/trust/record.js';
-import { TRUST_STORES, type InstallPlan, type TrustCheck } from '../../host/trust/types.js';
+import { type InstallPlan, TRUST_STORES, type TrustCheck } from '../../host/trust/types.js';
 import { UsageError } from '../../util/errors.js';
-import type { Output } from '../output.js';
 import type { CliContext } from '../context.js';
 import { loadLabFor } from '../lab.js';
+import type { Output } from '../output.js';
 
 export interface TrustOptions {
   system?: boolean;
@@ -20,7 +20,11 @@ export interface TrustOptions {
 }
 
 export default async function trust(options: TrustOptions, ctx: CliContext): Promise<number> {
-  if (options.check && options.uninstall) throw new UsageError('--check and --uninstall exclude each other', 'Run `lab trust --uninstall`, then `lab trust --check` if you want proof.');
+  if (options.check && options.uninstall)
+    throw new UsageError(
+      '--check and --uninstall exclude each other',
+      'Run `lab trust --uninstall`, then `lab trust --check` if you want proof.',
+    );
   const { model } = await loadLabFor(ctx);
   const explicit = TRUST_STORES.filter((s) => options[s] === true);
   if (options.check) return check(model, explicit, ctx);
@@ -53,7 +57,9 @@ async function install(model: LabModel, explicit: TrustStore[], dryRun: boolean,
     }
   }
   for (const stale of recorded.filter((e) => stores.includes(storeOf(e)) && e.fingerprint256 !== tctx.ca.fingerprint256)) {
-    out.warn(`${s.yellow('note:')} ${locationOf(stale)} still trusts an earlier CA of this lab; \`lab trust --uninstall\` removes it (then run \`lab trust\` again)`);
+    out.warn(
+      `${s.yellow('note:')} ${locationOf(stale)} still trusts an earlier CA of this lab; \`lab trust --uninstall\` removes it (then run \`lab trust\` again)`,
+    );
   }
   const plans = await planInstall(tctx, stores, recorded);
   for (const plan of plans) failed = (await applyPlan(plan, explicit, dryRun, tctx.privilege, model, ctx)) || failed;
@@ -63,7 +69,14 @@ async function install(model: LabModel, explicit: TrustStore[], dryRun: boolean,
 }
 
 /** Runs one plan and prints its line; returns whether it counts as a failure. */
-async function applyPlan(plan: InstallPlan, explicit: TrustStore[], dryRun: boolean, privilege: Privilege, model: LabModel, ctx: CliContext): Promise<boolean> {
+async function applyPlan(
+  plan: InstallPlan,
+  explicit: TrustStore[],
+  dryRun: boolean,
+  privilege: Privilege,
+  model: LabModel,
+  ctx: CliContext,
+): Promise<boolean> {
   const { out } = ctx;
   const s = out.style;
   const head = `${pad(plan.store)} `;

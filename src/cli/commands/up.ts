@@ -15,5 +15,9 @@ export default async function up(options: UpCommandOptions, ctx: CliContext): Pr
   const { model } = await loadLabFor(ctx);
   // The engine code (dockerode, listr2) loads only now, never for `lab --version`.
   const { upStack } = await import('../../engine/up.js');
-  await upStack(model, { out: ctx.out, env: ctx.env }, { dryRun: options.dryRun === true, pull: options.pull, timeoutMs, skipRunner: options.skipRunner === true });
+  await upStack(
+    model,
+    { out: ctx.out, env: ctx.env },
+    { dryRun: options.dryRun === true, pull: options.pull, timeoutMs, skipRunner: options.skipRunner === true },
+  );
 }

@@ -1,4 +1,4 @@
-import { proxiedHosts, type LabModel } from '../../config/model.js';
+import { type LabModel, proxiedHosts } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
 import { hostsNotes, isLoopbackIp, resolveHost, resolvePublishedAddress } from '../../host/hosts.js';
 import { isRootUser } from '../../host/platform.js';
@@ -41,7 +41,13 @@ function asAdmin(command: string): string {
 }
 
 /** The verdict for one host from what the system resolver returned. Pure. */
-export function dnsVerdict(model: LabModel, host: string, addresses: string[], targets: Targets, lab: (args: string) => string): CheckOutcome {
+export function dnsVerdict(
+  model: LabModel,
+  host: string,
+  addresses: string[],
+  targets: Targets,
+  lab: (args: string) => string,
+): CheckOutcome {
   const canProxy = targets.proxy !== undefined;
   const writeCmd = asAdmin(lab(`hosts --write${canProxy ? ' --target proxy' : ''}`));
   if (addresses.length === 0) {
@@ -80,11 +86,18 @@ export function dnsChecks(model: LabModel): DoctorCheck[] {
     (host): DoctorCheck => ({
       id: `dns.${roleOf(model, host)}`,
       title: `${host} resolves`,
-      onTimeout: (ms, ctx) => ({ status: 'warn', detail: `${host}: the system resolver did not answer within ${duration(ms)}`, fix: `Check the DNS servers in /etc/resolv.conf, or add the lab hosts to the hosts file with \`${asAdmin(ctx.lab('hosts --write'))}\`.` }),
+      onTimeout: (ms, ctx) => ({
+        status: 'warn',
+        detail: `${host}: the system resolver did not answer within ${duration(ms)}`,
+        fix: `Check the DNS servers in /etc/resolv.conf, or add the lab hosts to the hosts file with \`${asAdmin(ctx.lab('hosts --write'))}\`.`,
+      }),
       async run(ctx) {
         const [targets, resolved] = await Promise.all([targetsOf(ctx), resolveHost(host)]);
         if (resolved.error !== undefined && !NOT_FOUND.has(resolved.error)) {
-          throw fail(`${host}: the system resolver failed (${resolved.error})`, 'Check the resolver configuration (/etc/resolv.conf, /etc/nsswitch.conf) and the hosts file.');
+          throw fail(
+            `${host}: the system resolver failed (${resolved.error})`,
+            'Check the resolver configuration (/etc/resolv.conf, /etc/nsswitch.conf) and the hosts file.',
+          );
         }
         return dnsVerdict(model, host, resolved.addresses, targets, ctx.lab);
       },

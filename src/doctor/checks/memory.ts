@@ -34,15 +34,28 @@ function raiseMemory(kind: EngineKind): string {
 }
 
 /** The verdict for `memTotal` bytes under `profile`; pure, so the thresholds are easy to see. */
-export function memoryVerdict(memTotal: number, profile: LabModel['gitlab']['profile'], kind: EngineKind, lab: (args: string) => string): CheckOutcome {
+export function memoryVerdict(
+  memTotal: number,
+  profile: LabModel['gitlab']['profile'],
+  kind: EngineKind,
+  lab: (args: string) => string,
+): CheckOutcome {
   const need = MEMORY_NEEDS[profile];
   const have = `the engine has ${gb(memTotal)}; the "${profile}" profile needs about ${gb(need)} (${SOURCES})`;
   if (memTotal < MEMORY_FLOOR * TOLERANCE) {
-    return { status: 'fail', detail: `${have}, and GitLab needs at least ${gb(MEMORY_FLOOR)} even when tuned`, fix: `${raiseMemory(kind)}.` };
+    return {
+      status: 'fail',
+      detail: `${have}, and GitLab needs at least ${gb(MEMORY_FLOOR)} even when tuned`,
+      fix: `${raiseMemory(kind)}.`,
+    };
   }
   if (memTotal < need * TOLERANCE) {
     const smaller = profile === 'standard' ? ` or set \`gitlab: { profile: small }\` in lab.yml and run \`${lab('up')}\`` : '';
-    return { status: 'warn', detail: `${have}: GitLab will be slow or be killed when memory runs out`, fix: `${raiseMemory(kind)}${smaller}.` };
+    return {
+      status: 'warn',
+      detail: `${have}: GitLab will be slow or be killed when memory runs out`,
+      fix: `${raiseMemory(kind)}${smaller}.`,
+    };
   }
   return { status: 'ok', detail: have };
 }
@@ -54,7 +67,11 @@ export const memoryCheck: DoctorCheck = {
   async run(ctx) {
     const facts = await ctx.engine();
     if (facts.memTotal === undefined) {
-      return { status: 'warn', detail: 'the engine does not report its memory (MemTotal in /info)', fix: `Make sure the engine has about ${gb(MEMORY_NEEDS[ctx.model.gitlab.profile])} for the "${ctx.model.gitlab.profile}" profile (${SOURCES}).` };
+      return {
+        status: 'warn',
+        detail: 'the engine does not report its memory (MemTotal in /info)',
+        fix: `Make sure the engine has about ${gb(MEMORY_NEEDS[ctx.model.gitlab.profile])} for the "${ctx.model.gitlab.profile}" profile (${SOURCES}).`,
+      };
     }
     return memoryVerdict(facts.memTotal, ctx.model.gitlab.profile, facts.kind, ctx.lab);
   },

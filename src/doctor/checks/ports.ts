@@ -1,6 +1,6 @@
 import type { LabModel } from '../../config/model.js';
-import { findPortHolders, portKey } from '../../engine/ports.js';
 import { stackContainers } from '../../engine/observe.js';
+import { findPortHolders, portKey } from '../../engine/ports.js';
 import type { DoctorCheck } from '../types.js';
 import { ENGINE_CHECK } from './engine.js';
 

@@ -1,5 +1,5 @@
-import { GitLabApiError, gitlabApi, type RunnerSummary } from '../../gitlab/api.js';
 import { readAdminToken } from '../../gitlab/admin-token.js';
+import { GitLabApiError, gitlabApi, type RunnerSummary } from '../../gitlab/api.js';
 import { readRunnerFile } from '../../gitlab/runner-file.js';
 import { secretFiles } from '../../gitlab/secrets.js';
 import { errorMessage } from '../../util/errors.js';
@@ -19,8 +19,18 @@ async function look<T>(read: () => Promise<T | undefined>): Promise<Read<T>> {
 }
 
 function apiFailure(ctx: DoctorContext, id: number, err: GitLabApiError): CheckOutcome {
-  if (err.status === 401) return { status: 'fail', detail: `GitLab rejected lab's admin token (401) when asked about runner ${id}`, fix: `Run \`${ctx.lab('up')}\`: it replaces an expired or revoked admin token.` };
-  if (err.status === 403) return { status: 'fail', detail: `lab's admin token may not read runner ${id} (403)`, fix: `Run \`${ctx.lab('up')}\` to recreate the admin token with the api scope.` };
+  if (err.status === 401)
+    return {
+      status: 'fail',
+      detail: `GitLab rejected lab's admin token (401) when asked about runner ${id}`,
+      fix: `Run \`${ctx.lab('up')}\`: it replaces an expired or revoked admin token.`,
+    };
+  if (err.status === 403)
+    return {
+      status: 'fail',
+      detail: `lab's admin token may not read runner ${id} (403)`,
+      fix: `Run \`${ctx.lab('up')}\` to recreate the admin token with the api scope.`,
+    };
   return { status: 'fail', detail: err.message, fix: `Check \`${ctx.lab('logs gitlab')}\`.` };
 }
 
@@ -37,11 +47,21 @@ export const runnerCheck: DoctorCheck = {
     const files = secretFiles(paths);
     const runnerPath = files.runner;
     const [runner, admin] = await Promise.all([look(() => readRunnerFile(files)), look(() => readAdminToken(files))]);
-    if (runner.kind === 'absent') return { status: 'warn', detail: `no runner is registered yet (no ${runnerPath})`, fix: `Run \`${ctx.lab('up')}\` without --skip-runner: it registers and starts the runner.` };
-    if (runner.kind === 'bad') return { status: 'fail', detail: runner.why, fix: `Move it away and run \`${ctx.lab('up')}\` to register the runner again.` };
+    if (runner.kind === 'absent')
+      return {
+        status: 'warn',
+        detail: `no runner is registered yet (no ${runnerPath})`,
+        fix: `Run \`${ctx.lab('up')}\` without --skip-runner: it registers and starts the runner.`,
+      };
+    if (runner.kind === 'bad')
+      return { status: 'fail', detail: runner.why, fix: `Move it away and run \`${ctx.lab('up')}\` to register the runner again.` };
     if (admin.kind !== 'ok') {
       const why = admin.kind === 'absent' ? 'there is no admin token' : admin.why;
-      return { status: 'warn', detail: `runner ${runner.value.id} is registered, but doctor cannot ask GitLab about it: ${why}`, fix: `Run \`${ctx.lab('up')}\`: it creates the admin token.` };
+      return {
+        status: 'warn',
+        detail: `runner ${runner.value.id} is registered, but doctor cannot ask GitLab about it: ${why}`,
+        fix: `Run \`${ctx.lab('up')}\`: it creates the admin token.`,
+      };
     }
     const { id } = runner.value;
     const client = await labClientFor(ctx);
@@ -53,10 +73,19 @@ export const runnerCheck: DoctorCheck = {
       if (err instanceof GitLabApiError && err.status !== 0) return apiFailure(ctx, id, err);
       return transportFailure(ctx, `https://${ctx.model.hosts.gitlab}:${ctx.model.ports.https}/api/v4/runners/${id}`, err);
     }
-    if (!found) return { status: 'fail', detail: `GitLab has no runner ${id} (404): it was deleted, or GitLab's data was reset`, fix: `Move ${runnerPath} away and run \`${ctx.lab('up')}\` to register a new runner.` };
+    if (!found)
+      return {
+        status: 'fail',
+        detail: `GitLab has no runner ${id} (404): it was deleted, or GitLab's data was reset`,
+        fix: `Move ${runnerPath} away and run \`${ctx.lab('up')}\` to register a new runner.`,
+      };
     const name = found.description ? `runner ${id} (${found.description})` : `runner ${id}`;
     if (found.status === 'online') return { status: 'ok', detail: `${name} is online` };
     const why = found.status === 'never_contacted' ? 'has never contacted GitLab' : `is ${found.status}`;
-    return { status: 'fail', detail: `${name} ${why}`, fix: `Look at \`${ctx.lab('logs runner')}\` (a certificate or name problem shows there), then run \`${ctx.lab('up')}\`.` };
+    return {
+      status: 'fail',
+      detail: `${name} ${why}`,
+      fix: `Look at \`${ctx.lab('logs runner')}\` (a certificate or name problem shows there), then run \`${ctx.lab('up')}\`.`,
+    };
   },
 };

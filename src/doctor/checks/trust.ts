@@ -20,7 +20,11 @@ function trustCheck(store: TrustStore, title: string): DoctorCheck {
     title,
     // curl's own connect timeout is 5 s; a down lab then needs one offline verification.
     timeoutMs: 10_000,
-    onTimeout: (ms, ctx) => ({ status: 'warn', detail: `the trust check did not finish within ${duration(ms)}`, fix: `Run \`${ctx.lab(`trust --check --${store}`)}\` to see where it hangs.` }),
+    onTimeout: (ms, ctx) => ({
+      status: 'warn',
+      detail: `the trust check did not finish within ${duration(ms)}`,
+      fix: `Run \`${ctx.lab(`trust --check --${store}`)}\` to see where it hangs.`,
+    }),
     async run(ctx) {
       const results = await checkTrust({ model: ctx.model, env: ctx.env, stores: [store] });
       if (results.length === 0) return { status: 'ok', detail: `nothing to check for ${store} on this machine` };
@@ -33,4 +37,7 @@ function trustCheck(store: TrustStore, title: string): DoctorCheck {
   };
 }
 
-export const trustChecks: DoctorCheck[] = [trustCheck('system', 'CA trusted by the system store'), trustCheck('docker', 'CA trusted by the Docker daemon')];
+export const trustChecks: DoctorCheck[] = [
+  trustCheck('system', 'CA trusted by the system store'),
+  trustCheck('docker', 'CA trusted by the Docker daemon'),
+];

@@ -28,7 +28,14 @@ export async function checkTrust(options: CheckTrustOptions): Promise<TrustCheck
     ctx = options.context ?? (await buildTrustContext(options.model, options.env));
   } catch (err) {
     const fix = err instanceof LabError && err.hint ? err.hint : 'Run `lab certs`.';
-    return (options.stores ?? ['system']).map((store) => ({ store, location: options.model.paths.caCert, status: 'fail', method: 'load the lab CA', detail: errorMessage(err), fix }));
+    return (options.stores ?? ['system']).map((store) => ({
+      store,
+      location: options.model.paths.caCert,
+      status: 'fail',
+      method: 'load the lab CA',
+      detail: errorMessage(err),
+      fix,
+    }));
   }
   const stores = options.stores ?? (await defaultCheckStores(ctx));
   const results: TrustCheck[] = [];
@@ -36,7 +43,14 @@ export async function checkTrust(options: CheckTrustOptions): Promise<TrustCheck
     try {
       results.push(...(await STORES[store].check(ctx)));
     } catch (err) {
-      results.push({ store, location: store, status: 'fail', method: 'check', detail: errorMessage(err), ...(err instanceof LabError && err.hint ? { fix: err.hint } : {}) });
+      results.push({
+        store,
+        location: store,
+        status: 'fail',
+        method: 'check',
+        detail: errorMessage(err),
+        ...(err instanceof LabError && err.hint ? { fix: err.hint } : {}),
+      });
     }
   }
   return results;

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { registryAddress, type LabModel } from '../../config/model.js';
+import { type LabModel, registryAddress } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
 import { readOptional } from '../../util/fs.js';
 import { isSameCertificate } from '../ca.js';
-import { exists, which, type PlatformInfo } from '../platform.js';
+import { exists, type PlatformInfo, which } from '../platform.js';
 import { copyInSteps, copyOutSteps } from './fsplan.js';
 import { opensslVerify } from './probe.js';
 import type { TrustInstall } from './record.js';
@@ -64,10 +64,27 @@ export async function planDockerInstall(ctx: TrustContext, recorded: TrustInstal
   const mine = recorded.find((e) => e.kind === 'docker' && e.file === file);
   const current = await readOptional(file);
   if (isSameCertificate(current, ca.der)) {
-    return [{ store: 'docker', location: file, status: mine ? 'installed' : 'present', steps: [], ...(mine ? {} : { message: 'already there, but lab did not put it there; --uninstall will leave it' }) }];
+    return [
+      {
+        store: 'docker',
+        location: file,
+        status: mine ? 'installed' : 'present',
+        steps: [],
+        ...(mine ? {} : { message: 'already there, but lab did not put it there; --uninstall will leave it' }),
+      },
+    ];
   }
   if (current !== undefined && !mine) {
-    return [{ store: 'docker', location: file, status: 'conflict', steps: [], message: `${file} holds another CA (maybe another lab with the same registry name)`, hint: 'Uninstall that lab\'s trust (`lab trust --uninstall` in its folder) or move the file away, then run lab trust again.' }];
+    return [
+      {
+        store: 'docker',
+        location: file,
+        status: 'conflict',
+        steps: [],
+        message: `${file} holds another CA (maybe another lab with the same registry name)`,
+        hint: "Uninstall that lab's trust (`lab trust --uninstall` in its folder) or move the file away, then run lab trust again.",
+      },
+    ];
   }
   const { steps, createdDirs } = await copyInSteps(ca.path, file);
   const record: TrustInstall = {
@@ -78,7 +95,16 @@ export async function planDockerInstall(ctx: TrustContext, recorded: TrustInstal
     fingerprint256: ca.fingerprint256,
     installedAt: new Date().toISOString(),
   };
-  return [{ store: 'docker', location: file, status: 'install', steps, record, message: 'the daemon reads it on the next pull or push; no restart needed' }];
+  return [
+    {
+      store: 'docker',
+      location: file,
+      status: 'install',
+      steps,
+      record,
+      message: 'the daemon reads it on the next pull or push; no restart needed',
+    },
+  ];
 }
 
 export async function planDockerUninstall(entry: TrustInstall, _ctx: UninstallContext): Promise<UninstallPlan> {
@@ -95,16 +121,44 @@ export async function checkDocker(ctx: TrustContext): Promise<TrustCheck[]> {
   const file = dockerCaFile(ctx.model);
   if (flavor !== 'engine') {
     const a = await dockerApplicability(ctx);
-    return [{ store: 'docker', location: file, status: 'warn', method: 'engine detection', detail: a.reason, ...(a.hint ? { fix: a.hint } : {}) }];
+    return [
+      { store: 'docker', location: file, status: 'warn', method: 'engine detection', detail: a.reason, ...(a.hint ? { fix: a.hint } : {}) },
+    ];
   }
   const current = await readOptional(file);
   const method = `read ${file}`;
-  if (current === undefined) return [{ store: 'docker', location: file, status: 'fail', method, detail: `no ${file}: the daemon will not trust ${ctx.model.hosts.registry}`, fix: 'Run `lab trust --docker`.' }];
+  if (current === undefined)
+    return [
+      {
+        store: 'docker',
+        location: file,
+        status: 'fail',
+        method,
+        detail: `no ${file}: the daemon will not trust ${ctx.model.hosts.registry}`,
+        fix: 'Run `lab trust --docker`.',
+      },
+    ];
   if (!isSameCertificate(current, ctx.ca.der)) {
-    return [{ store: 'docker', location: file, status: 'fail', method, detail: `${file} holds another certificate than the lab CA`, fix: 'Run `lab trust --uninstall --docker` in the lab that put it there, then `lab trust --docker` here.' }];
+    return [
+      {
+        store: 'docker',
+        location: file,
+        status: 'fail',
+        method,
+        detail: `${file} holds another certificate than the lab CA`,
+        fix: 'Run `lab trust --uninstall --docker` in the lab that put it there, then `lab trust --docker` here.',
+      },
+    ];
   }
   const target = await labHttpsTarget(ctx, ctx.model.hosts.registry, '/v2/');
   const subject = await offlineSubject(ctx);
   const fallback = () => opensslVerify(file, subject.cert, subject.cert === ctx.ca.path ? undefined : ctx.model.hosts.registry, ctx.env);
-  return [await verifyHttps(ctx, 'docker', target, { location: file, caFile: file, fallback, fix: 'Run `lab certs` and restart the proxy (`lab up`) so it serves a certificate from this CA.' })];
+  return [
+    await verifyHttps(ctx, 'docker', target, {
+      location: file,
+      caFile: file,
+      fallback,
+      fix: 'Run `lab certs` and restart the proxy (`lab up`) so it serves a certificate from this CA.',
+    }),
+  ];
 }

@@ -43,11 +43,16 @@ export async function copyInSteps(from: string, file: string, copy = true): Prom
  * Undoing copyInSteps from the record: the file only while it still holds the recorded
  * certificate, then the folders lab created, innermost first (each only while empty).
  */
-export async function copyOutSteps(file: string, fingerprint256: string, createdDirs: readonly string[]): Promise<{ steps: Step[]; notes: string[] }> {
+export async function copyOutSteps(
+  file: string,
+  fingerprint256: string,
+  createdDirs: readonly string[],
+): Promise<{ steps: Step[]; notes: string[] }> {
   const steps: Step[] = [];
   const notes: string[] = [];
   const current = await readOptional(file);
-  if (current !== undefined && fingerprintOf(current) !== fingerprint256) notes.push(`${file} now holds another certificate; left in place`);
+  if (current !== undefined && fingerprintOf(current) !== fingerprint256)
+    notes.push(`${file} now holds another certificate; left in place`);
   else if (current !== undefined) steps.push({ kind: 'remove', path: file, privileged: true });
   for (const dir of [...createdDirs].reverse()) steps.push({ kind: 'rmdir', path: dir, privileged: true });
   return { steps, notes };

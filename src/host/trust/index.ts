@@ -5,7 +5,14 @@ import { detectPlatform, type PlatformInfo } from '../platform.js';
 import type { Privilege } from '../privilege.js';
 import { storeOf, type TrustInstall, type TrustStore } from './record.js';
 import { STORES } from './stores.js';
-import { TRUST_STORES, type Applicability, type InstallPlan, type TrustContext, type UninstallContext, type UninstallPlan } from './types.js';
+import {
+  type Applicability,
+  type InstallPlan,
+  TRUST_STORES,
+  type TrustContext,
+  type UninstallContext,
+  type UninstallPlan,
+} from './types.js';
 
 export function privilegeOf(platform: PlatformInfo): Privilege {
   return { isRoot: platform.isRoot, canSudo: platform.os !== 'win32' };

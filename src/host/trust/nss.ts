@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { fingerprintOf } from '../ca.js';
-import { certutilInstallHint, exists, which, type PlatformInfo } from '../platform.js';
+import { certutilInstallHint, exists, type PlatformInfo, which } from '../platform.js';
 import type { Step } from '../privilege.js';
 import { commandProbe } from './probe.js';
 import type { TrustInstall } from './record.js';
@@ -43,7 +43,10 @@ export async function findNssDbs(platform: PlatformInfo, env: NodeJS.ProcessEnv)
   for (const root of firefoxRoots(platform, env)) {
     let names: string[];
     try {
-      names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+      names = (await readdir(root, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
     } catch {
       continue;
     }
@@ -61,13 +64,15 @@ export async function findCertutil(platform: PlatformInfo, env: NodeJS.ProcessEn
   // Windows ships an unrelated certutil.exe; NSS's is not on PATH there.
   if (onPath && platform.os !== 'win32') return onPath;
   if (platform.os === 'darwin') {
-    for (const candidate of ['/opt/homebrew/opt/nss/bin/certutil', '/usr/local/opt/nss/bin/certutil']) if (await exists(candidate)) return candidate;
+    for (const candidate of ['/opt/homebrew/opt/nss/bin/certutil', '/usr/local/opt/nss/bin/certutil'])
+      if (await exists(candidate)) return candidate;
   }
   return undefined;
 }
 
 export async function nssApplicability(ctx: Pick<TrustContext, 'platform' | 'env'>): Promise<Applicability> {
-  if (ctx.platform.os === 'win32') return { applies: false, reason: 'Firefox on Windows uses the Windows store (enable security.enterprise_roots.enabled)' };
+  if (ctx.platform.os === 'win32')
+    return { applies: false, reason: 'Firefox on Windows uses the Windows store (enable security.enterprise_roots.enabled)' };
   const dbs = await findNssDbs(ctx.platform, ctx.env);
   if (dbs.length === 0) return { applies: false, reason: `no NSS database (~/.pki/nssdb or a Firefox profile) under ${ctx.platform.home}` };
   return { applies: true, reason: `${dbs.length} NSS database(s)` };
@@ -81,14 +86,20 @@ async function nickFingerprint(certutil: string, db: string, nick: string): Prom
 }
 
 function missingCertutil(platform: PlatformInfo): { message: string; hint: string } {
-  return { message: 'NSS databases exist, but certutil (NSS tools) is not installed', hint: `Install it with \`${certutilInstallHint(platform)}\`, then run \`lab trust --nss\`.` };
+  return {
+    message: 'NSS databases exist, but certutil (NSS tools) is not installed',
+    hint: `Install it with \`${certutilInstallHint(platform)}\`, then run \`lab trust --nss\`.`,
+  };
 }
 
 export async function planNssInstall(ctx: TrustContext, recorded: TrustInstall[]): Promise<InstallPlan[]> {
   const dbs = await findNssDbs(ctx.platform, ctx.env);
   if (dbs.length === 0) return [];
   const certutil = await findCertutil(ctx.platform, ctx.env);
-  if (!certutil) return [{ store: 'nss', location: dbs.map((d) => d.spec).join(', '), status: 'unavailable', steps: [], ...missingCertutil(ctx.platform) }];
+  if (!certutil)
+    return [
+      { store: 'nss', location: dbs.map((d) => d.spec).join(', '), status: 'unavailable', steps: [], ...missingCertutil(ctx.platform) },
+    ];
   const { ca } = ctx;
   const plans: InstallPlan[] = [];
   for (const db of dbs) {
@@ -100,13 +111,35 @@ export async function planNssInstall(ctx: TrustContext, recorded: TrustInstall[]
       continue;
     }
     if (present !== undefined) {
-      plans.push({ store: 'nss', location, status: 'conflict', steps: [], message: `"${ca.nick}" in ${db.spec} holds another certificate`, hint: `Remove it with \`certutil -D -d ${db.spec} -n ${ca.nick}\` if it is stale.` });
+      plans.push({
+        store: 'nss',
+        location,
+        status: 'conflict',
+        steps: [],
+        message: `"${ca.nick}" in ${db.spec} holds another certificate`,
+        hint: `Remove it with \`certutil -D -d ${db.spec} -n ${ca.nick}\` if it is stale.`,
+      });
       continue;
     }
     // Trust "C,," = a CA trusted to issue server certificates (certutil -t).
-    const steps: Step[] = [{ kind: 'exec', argv: [certutil, '-A', '-d', db.spec, '-t', 'C,,', '-n', ca.nick, '-i', ca.path], privileged: false }];
-    const record: TrustInstall = { kind: 'nss', db: db.spec, nick: ca.nick, fingerprint256: ca.fingerprint256, installedAt: new Date().toISOString() };
-    plans.push({ store: 'nss', location, status: 'install', steps, record, ...(db.kind === 'firefox' ? { message: 'restart Firefox to pick it up' } : {}) });
+    const steps: Step[] = [
+      { kind: 'exec', argv: [certutil, '-A', '-d', db.spec, '-t', 'C,,', '-n', ca.nick, '-i', ca.path], privileged: false },
+    ];
+    const record: TrustInstall = {
+      kind: 'nss',
+      db: db.spec,
+      nick: ca.nick,
+      fingerprint256: ca.fingerprint256,
+      installedAt: new Date().toISOString(),
+    };
+    plans.push({
+      store: 'nss',
+      location,
+      status: 'install',
+      steps,
+      record,
+      ...(db.kind === 'firefox' ? { message: 'restart Firefox to pick it up' } : {}),
+    });
   }
   return plans;
 }
@@ -114,12 +147,18 @@ export async function planNssInstall(ctx: TrustContext, recorded: TrustInstall[]
 export async function planNssUninstall(entry: TrustInstall, ctx: UninstallContext): Promise<UninstallPlan> {
   if (entry.kind !== 'nss') throw new Error(`not an NSS entry: ${entry.kind}`);
   const certutil = await findCertutil(ctx.platform, ctx.env);
-  if (!certutil) return { entry, steps: [], notes: [`certutil is missing; cannot remove "${entry.nick}" from ${entry.db} (${certutilInstallHint(ctx.platform)})`] };
+  if (!certutil)
+    return {
+      entry,
+      steps: [],
+      notes: [`certutil is missing; cannot remove "${entry.nick}" from ${entry.db} (${certutilInstallHint(ctx.platform)})`],
+    };
   const dir = entry.db.replace(/^(sql|dbm):/, '');
   if (!(await exists(dir))) return { entry, steps: [], notes: [`${entry.db} no longer exists`] };
   const present = await nickFingerprint(certutil, entry.db, entry.nick);
   if (present === undefined) return { entry, steps: [], notes: [`"${entry.nick}" is no longer in ${entry.db}`] };
-  if (present !== entry.fingerprint256) return { entry, steps: [], notes: [`"${entry.nick}" in ${entry.db} now holds another certificate; left in place`] };
+  if (present !== entry.fingerprint256)
+    return { entry, steps: [], notes: [`"${entry.nick}" in ${entry.db} now holds another certificate; left in place`] };
   return { entry, notes: [], steps: [{ kind: 'exec', argv: [certutil, '-D', '-d', entry.db, '-n', entry.nick], privileged: false }] };
 }
 
@@ -130,11 +169,17 @@ export async function checkNss(ctx: TrustContext): Promise<TrustCheck[]> {
   const certutil = await findCertutil(ctx.platform, ctx.env);
   if (!certutil) {
     const { message, hint } = missingCertutil(ctx.platform);
-    return [{ store: 'nss', location: dbs.map((d) => d.spec).join(', '), status: 'fail', method: 'certutil -V', detail: message, fix: hint }];
+    return [
+      { store: 'nss', location: dbs.map((d) => d.spec).join(', '), status: 'fail', method: 'certutil -V', detail: message, fix: hint },
+    ];
   }
   const checks: TrustCheck[] = [];
   for (const db of dbs) {
-    const probe = await commandProbe([certutil, '-V', '-u', 'L', '-d', db.spec, '-n', ctx.ca.nick], `"${ctx.ca.nick}" is a valid, trusted CA in ${db.spec}`, ctx.env);
+    const probe = await commandProbe(
+      [certutil, '-V', '-u', 'L', '-d', db.spec, '-n', ctx.ca.nick],
+      `"${ctx.ca.nick}" is a valid, trusted CA in ${db.spec}`,
+      ctx.env,
+    );
     const ok = probe.outcome === 'verified';
     checks.push({
       store: 'nss',

@@ -1,6 +1,6 @@
+import { isIP } from 'node:net';
 import { devNull } from 'node:os';
 import { execa } from 'execa';
-import { isIP } from 'node:net';
 import { errnoCode } from '../../util/errors.js';
 import { shellQuote } from '../privilege.js';
 
@@ -44,9 +44,27 @@ function resolveArg(t: HttpsTarget): string {
  * what makes this a test of the system store; with it, only that file.
  * Exit codes: https://curl.se/libcurl/c/libcurl-errors.html
  */
-export async function curlProbe(target: HttpsTarget, options: { caFile?: string; env: NodeJS.ProcessEnv; platform: NodeJS.Platform }): Promise<ProbeResult> {
+export async function curlProbe(
+  target: HttpsTarget,
+  options: { caFile?: string; env: NodeJS.ProcessEnv; platform: NodeJS.Platform },
+): Promise<ProbeResult> {
   const url = `https://${target.host}:${target.port}${target.path}`;
-  const args = ['-q', '-sS', '-o', devNull, '-w', '%{http_code}', '--noproxy', '*', '--connect-timeout', '5', '--max-time', '15', '--resolve', resolveArg(target)];
+  const args = [
+    '-q',
+    '-sS',
+    '-o',
+    devNull,
+    '-w',
+    '%{http_code}',
+    '--noproxy',
+    '*',
+    '--connect-timeout',
+    '5',
+    '--max-time',
+    '15',
+    '--resolve',
+    resolveArg(target),
+  ];
   if (options.caFile) args.push('--cacert', options.caFile);
   // Schannel insists on a revocation check that a local CA cannot answer.
   if (options.platform === 'win32') args.push('--ssl-no-revoke');

@@ -19,7 +19,13 @@ const absolute = v.pipe(v.string(), v.regex(/^(\/|[A-Za-z]:\\)/, 'must be an abs
 const sha1 = v.pipe(v.string(), v.regex(/^[0-9A-F]{40}$/));
 
 export const trustInstallSchema = v.variant('kind', [
-  v.object({ ...common, kind: v.literal('system-anchor'), family: v.picklist(['debian', 'fedora', 'arch', 'suse']), file: absolute, createdDirs: v.array(absolute) }),
+  v.object({
+    ...common,
+    kind: v.literal('system-anchor'),
+    family: v.picklist(['debian', 'fedora', 'arch', 'suse']),
+    file: absolute,
+    createdDirs: v.array(absolute),
+  }),
   v.object({ ...common, kind: v.literal('system-keychain'), keychain: absolute, sha1 }),
   v.object({ ...common, kind: v.literal('system-windows'), sha1 }),
   v.object({ ...common, kind: v.literal('nss'), db: v.pipe(v.string(), v.regex(/^(sql|dbm):/)) }),
@@ -63,7 +69,10 @@ export async function readTrustRecord(stateDir: string): Promise<TrustInstall[]>
   if (section === undefined) return [];
   const parsed = v.safeParse(sectionSchema, section);
   if (!parsed.success) {
-    throw fail(`the "${TRUST_SECTION}" section of ${stateDir}/state.json is not what lab wrote`, 'Restore it from a backup, or remove the section after undoing the installations by hand (see `lab trust --check`).');
+    throw fail(
+      `the "${TRUST_SECTION}" section of ${stateDir}/state.json is not what lab wrote`,
+      'Restore it from a backup, or remove the section after undoing the installations by hand (see `lab trust --check`).',
+    );
   }
   return parsed.output.installs;
 }

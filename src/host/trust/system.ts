@@ -7,9 +7,9 @@ import type { LinuxFamily } from '../platform.js';
 import type { Step } from '../privilege.js';
 import { copyInSteps, copyOutSteps } from './fsplan.js';
 import { commandProbe, opensslVerify, type ProbeResult } from './probe.js';
-import { labHttpsTarget, offlineSubject, verifyHttps } from './verify.js';
 import type { TrustInstall } from './record.js';
 import type { Applicability, InstallPlan, TrustCheck, TrustContext, UninstallContext, UninstallPlan } from './types.js';
+import { labHttpsTarget, offlineSubject, verifyHttps } from './verify.js';
 
 /** Where each Linux family keeps local anchors and how it rebuilds its bundle (mkcert's table). */
 export interface AnchorLayout {
@@ -22,11 +22,26 @@ export interface AnchorLayout {
 
 export const ANCHOR_LAYOUTS: Record<LinuxFamily, AnchorLayout> = {
   // update-ca-certificates(8): only *.crt files below /usr/local/share/ca-certificates count.
-  debian: { dir: '/usr/local/share/ca-certificates', ext: '.crt', refresh: ['update-ca-certificates'], bundle: '/etc/ssl/certs/ca-certificates.crt' },
+  debian: {
+    dir: '/usr/local/share/ca-certificates',
+    ext: '.crt',
+    refresh: ['update-ca-certificates'],
+    bundle: '/etc/ssl/certs/ca-certificates.crt',
+  },
   // update-ca-trust(8)
-  fedora: { dir: '/etc/pki/ca-trust/source/anchors', ext: '.pem', refresh: ['update-ca-trust', 'extract'], bundle: '/etc/pki/tls/certs/ca-bundle.crt' },
+  fedora: {
+    dir: '/etc/pki/ca-trust/source/anchors',
+    ext: '.pem',
+    refresh: ['update-ca-trust', 'extract'],
+    bundle: '/etc/pki/tls/certs/ca-bundle.crt',
+  },
   // https://wiki.archlinux.org/title/Transport_Layer_Security#Add_a_certificate_to_a_trust_store
-  arch: { dir: '/etc/ca-certificates/trust-source/anchors', ext: '.crt', refresh: ['trust', 'extract-compat'], bundle: '/etc/ssl/certs/ca-certificates.crt' },
+  arch: {
+    dir: '/etc/ca-certificates/trust-source/anchors',
+    ext: '.crt',
+    refresh: ['trust', 'extract-compat'],
+    bundle: '/etc/ssl/certs/ca-certificates.crt',
+  },
   suse: { dir: '/usr/share/pki/trust/anchors', ext: '.pem', refresh: ['update-ca-certificates'], bundle: '/etc/ssl/ca-bundle.pem' },
 };
 
@@ -35,12 +50,13 @@ const DEBIAN_HOOKS = '/etc/ca-certificates/update.d';
 
 export function systemApplicability(ctx: Pick<TrustContext, 'platform'>): Applicability {
   const { os, family, distro } = ctx.platform;
-  if (os === 'darwin' || os === 'win32') return { applies: true, reason: os === 'darwin' ? 'the System keychain' : "the user's Root store" };
+  if (os === 'darwin' || os === 'win32')
+    return { applies: true, reason: os === 'darwin' ? 'the System keychain' : "the user's Root store" };
   if (os === 'linux' && family) return { applies: true, reason: `${distro ?? family}: ${ANCHOR_LAYOUTS[family].dir}` };
   return {
     applies: false,
     reason: `lab does not know the system trust store of ${distro ?? os}`,
-    hint: 'Install the CA (rootCA.pem) with your distribution\'s tool; lab knows Debian/Ubuntu, Fedora/RHEL, Arch and SUSE.',
+    hint: "Install the CA (rootCA.pem) with your distribution's tool; lab knows Debian/Ubuntu, Fedora/RHEL, Arch and SUSE.",
   };
 }
 
@@ -58,9 +74,12 @@ export async function planSystemInstall(ctx: TrustContext, recorded: TrustInstal
     const record: TrustInstall = { ...base, kind: 'system-keychain', keychain: KEYCHAIN, sha1: ca.sha1 };
     const mine = recorded.some((e) => e.kind === 'system-keychain' && e.sha1 === ca.sha1);
     const listed = await execa('security', ['find-certificate', '-a', '-Z', KEYCHAIN], { reject: false, stdin: 'ignore' });
-    if (listed.exitCode === 0 && listed.stdout.includes(ca.sha1)) return [{ store: 'system', location, status: mine ? 'installed' : 'present', steps: [] }];
+    if (listed.exitCode === 0 && listed.stdout.includes(ca.sha1))
+      return [{ store: 'system', location, status: mine ? 'installed' : 'present', steps: [] }];
     // `security add-trusted-cert` sets the trust settings that make it a root for TLS.
-    const steps: Step[] = [{ kind: 'exec', argv: ['security', 'add-trusted-cert', '-d', '-r', 'trustRoot', '-k', KEYCHAIN, ca.path], privileged: true }];
+    const steps: Step[] = [
+      { kind: 'exec', argv: ['security', 'add-trusted-cert', '-d', '-r', 'trustRoot', '-k', KEYCHAIN, ca.path], privileged: true },
+    ];
     return [{ store: 'system', location, status: 'install', steps, record }];
   }
   if (platform.os === 'win32') {
@@ -82,19 +101,50 @@ export async function planSystemInstall(ctx: TrustContext, recorded: TrustInstal
   const same = isSameCertificate(current, ca.der);
   const inBundle = await bundleHas(layout.bundle, ca.der);
   if (same && inBundle) {
-    return [{ store: 'system', location: file, status: mine ? 'installed' : 'present', steps: [], ...(mine ? {} : { message: 'the CA is already in the system store, but lab did not install it; --uninstall will leave it' }) }];
+    return [
+      {
+        store: 'system',
+        location: file,
+        status: mine ? 'installed' : 'present',
+        steps: [],
+        ...(mine ? {} : { message: 'the CA is already in the system store, but lab did not install it; --uninstall will leave it' }),
+      },
+    ];
   }
   if (inBundle && current === undefined && !mine) {
     // Trusted already through another file (mkcert, an admin): a second copy would
     // only be something else to clean up.
-    return [{ store: 'system', location: layout.bundle, status: 'present', steps: [], message: 'the CA is already in the system bundle through another file; lab leaves it alone' }];
+    return [
+      {
+        store: 'system',
+        location: layout.bundle,
+        status: 'present',
+        steps: [],
+        message: 'the CA is already in the system bundle through another file; lab leaves it alone',
+      },
+    ];
   }
   if (current !== undefined && !same && !mine) {
-    return [{ store: 'system', location: file, status: 'conflict', steps: [], message: `${file} exists and holds another certificate`, hint: 'Move it away yourself if it is stale, then run lab trust again.' }];
+    return [
+      {
+        store: 'system',
+        location: file,
+        status: 'conflict',
+        steps: [],
+        message: `${file} exists and holds another certificate`,
+        hint: 'Move it away yourself if it is stale, then run lab trust again.',
+      },
+    ];
   }
   const { steps, createdDirs } = await copyInSteps(ca.path, file, !same);
   steps.push({ kind: 'exec', argv: layout.refresh, privileged: true });
-  const record: TrustInstall = { ...base, kind: 'system-anchor', family, file, createdDirs: [...(mine?.kind === 'system-anchor' ? mine.createdDirs : []), ...createdDirs] };
+  const record: TrustInstall = {
+    ...base,
+    kind: 'system-anchor',
+    family,
+    file,
+    createdDirs: [...(mine?.kind === 'system-anchor' ? mine.createdDirs : []), ...createdDirs],
+  };
   return [{ store: 'system', location: file, status: 'install', steps, record }];
 }
 
@@ -117,7 +167,11 @@ async function debianHooks(): Promise<string[]> {
 export async function planSystemUninstall(entry: TrustInstall, _ctx: UninstallContext): Promise<UninstallPlan> {
   if (entry.kind === 'system-keychain') {
     // -t also drops the trust settings add-trusted-cert created.
-    return { entry, notes: [], steps: [{ kind: 'exec', argv: ['security', 'delete-certificate', '-Z', entry.sha1, '-t', entry.keychain], privileged: true }] };
+    return {
+      entry,
+      notes: [],
+      steps: [{ kind: 'exec', argv: ['security', 'delete-certificate', '-Z', entry.sha1, '-t', entry.keychain], privileged: true }],
+    };
   }
   if (entry.kind === 'system-windows') {
     return { entry, notes: [], steps: [{ kind: 'exec', argv: ['certutil', '-delstore', '-user', 'Root', entry.sha1], privileged: false }] };

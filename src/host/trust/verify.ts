@@ -1,7 +1,7 @@
-import { exists } from '../platform.js';
 import { resolvePublishedAddress } from '../hosts.js';
-import type { TrustStore } from './record.js';
+import { exists } from '../platform.js';
 import { curlProbe, type HttpsTarget, type ProbeResult } from './probe.js';
+import type { TrustStore } from './record.js';
 import type { TrustCheck, TrustContext } from './types.js';
 
 /** A lab host on the published https port, sent to the engine's published address. */
@@ -29,27 +29,63 @@ export interface VerifyHttpsOptions {
  * verification. When the lab is not up, `fallback` still verifies the certificate
  * against the store offline, and the result says so.
  */
-export async function verifyHttps(ctx: TrustContext, store: TrustStore, target: HttpsTarget, options: VerifyHttpsOptions): Promise<TrustCheck> {
+export async function verifyHttps(
+  ctx: TrustContext,
+  store: TrustStore,
+  target: HttpsTarget,
+  options: VerifyHttpsOptions,
+): Promise<TrustCheck> {
   const url = `https://${target.host}:${target.port}${target.path}`;
   const probe = await curlProbe(target, { ...(options.caFile ? { caFile: options.caFile } : {}), env: ctx.env, platform: ctx.platform.os });
   const base = { store, location: options.location };
   switch (probe.outcome) {
     case 'verified':
-      return { ...base, status: 'ok', method: `TLS handshake: ${probe.command}`, detail: `${url} verified (HTTP ${probe.httpCode ?? '?'})` };
+      return {
+        ...base,
+        status: 'ok',
+        method: `TLS handshake: ${probe.command}`,
+        detail: `${url} verified (HTTP ${probe.httpCode ?? '?'})`,
+      };
     case 'untrusted':
       return { ...base, status: 'fail', method: `TLS handshake: ${probe.command}`, detail: `${url}: ${probe.detail}`, fix: options.fix };
     case 'error':
-      return { ...base, status: 'fail', method: `TLS handshake: ${probe.command}`, detail: `${url}: ${probe.detail}`, fix: 'Check that the lab answers on that port (`lab status`), then run the check again.' };
+      return {
+        ...base,
+        status: 'fail',
+        method: `TLS handshake: ${probe.command}`,
+        detail: `${url}: ${probe.detail}`,
+        fix: 'Check that the lab answers on that port (`lab status`), then run the check again.',
+      };
     case 'unreachable':
     case 'no-tool': {
       const why = probe.outcome === 'unreachable' ? `the lab does not answer at ${url} (${probe.detail})` : probe.detail;
       if (!options.fallback) {
-        return { ...base, status: 'warn', method: `TLS handshake: ${probe.command}`, detail: `cannot verify: ${why}`, fix: 'Start the lab (`lab up`) and run the check again.' };
+        return {
+          ...base,
+          status: 'warn',
+          method: `TLS handshake: ${probe.command}`,
+          detail: `cannot verify: ${why}`,
+          fix: 'Start the lab (`lab up`) and run the check again.',
+        };
       }
       const offline = await options.fallback();
-      if (offline.outcome === 'verified') return { ...base, status: 'ok', method: offline.command, detail: `${why}; verified offline instead: ${offline.detail}` };
-      if (offline.outcome === 'untrusted') return { ...base, status: 'fail', method: offline.command, detail: `${why}; offline verification failed: ${offline.detail}`, fix: options.fix };
-      return { ...base, status: 'warn', method: offline.command, detail: `cannot verify: ${why}, and ${offline.detail}`, fix: 'Start the lab (`lab up`) and run the check again.' };
+      if (offline.outcome === 'verified')
+        return { ...base, status: 'ok', method: offline.command, detail: `${why}; verified offline instead: ${offline.detail}` };
+      if (offline.outcome === 'untrusted')
+        return {
+          ...base,
+          status: 'fail',
+          method: offline.command,
+          detail: `${why}; offline verification failed: ${offline.detail}`,
+          fix: options.fix,
+        };
+      return {
+        ...base,
+        status: 'warn',
+        method: offline.command,
+        detail: `cannot verify: ${why}, and ${offline.detail}`,
+        fix: 'Start the lab (`lab up`) and run the check again.',
+      };
     }
   }
 }

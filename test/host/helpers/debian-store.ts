@@ -1,6 +1,6 @@
-import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { readOptionalBytes, restoreDir, snapshotDir } from './snapshot.js';
 
 /** Debian's system trust store, as update-ca-certificates(8) lays it out. */
@@ -15,7 +15,10 @@ export const debianRoot = process.platform === 'linux' && process.getuid?.() ===
 
 /** /etc/ssl/certs by name → content: update-ca-certificates may swap a file for a link to the same bytes. */
 export async function resolvedCerts(): Promise<string> {
-  const { stdout } = await execa('sh', ['-c', `cd ${CERTS} && for f in *; do [ -d "$f" ] || printf '%s %s\\n' "$f" "$(sha256sum < "$f" | cut -c1-16)"; done`]);
+  const { stdout } = await execa('sh', [
+    '-c',
+    `cd ${CERTS} && for f in *; do [ -d "$f" ] || printf '%s %s\\n' "$f" "$(sha256sum < "$f" | cut -c1-16)"; done`,
+  ]);
   return stdout;
 }
 

@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { execa } from 'execa';
 
 /** A local HTTPS server presenting the lab leaf, standing in for Traefik. */
 export async function startHttps(certFile: string, keyFile: string, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
@@ -24,10 +24,28 @@ export async function startHttps(certFile: string, keyFile: string, port = 0): P
 export async function curlSystem(host: string, port: number, path = '/'): Promise<{ exitCode: number; stderr: string; http: string }> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/proxy|curl_ca_bundle|ssl_cert/i.test(k)) env[k] = v;
-  const r = await execa('curl', ['-q', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--noproxy', '*', '--max-time', '10', '--resolve', `${host}:${port}:127.0.0.1`, `https://${host}:${port}${path}`], {
-    reject: false,
-    env,
-    extendEnv: false,
-  });
+  const r = await execa(
+    'curl',
+    [
+      '-q',
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--noproxy',
+      '*',
+      '--max-time',
+      '10',
+      '--resolve',
+      `${host}:${port}:127.0.0.1`,
+      `https://${host}:${port}${path}`,
+    ],
+    {
+      reject: false,
+      env,
+      extendEnv: false,
+    },
+  );
   return { exitCode: r.exitCode ?? -1, stderr: r.stderr, http: r.stdout.trim() };
 }

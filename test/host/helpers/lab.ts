@@ -1,7 +1,7 @@
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mintLabCerts, type MintedLab } from './pki.js';
+import { type MintedLab, mintLabCerts } from './pki.js';
 
 export interface TrustLab extends MintedLab {
   dir: string;
@@ -29,7 +29,8 @@ export async function makeTrustLab(root: string, options: { https: number; tag?:
 
 /** Lets an unprivileged user (nobody) read the lab folder, as a normal user's own folder would be. */
 export async function openForNobody(root: string, lab: TrustLab): Promise<void> {
-  for (const dir of [root, lab.dir, join(lab.dir, 'certs'), join(lab.dir, 'certs', 'ca'), join(lab.dir, 'certs', 'tls')]) await chmod(dir, 0o755);
+  for (const dir of [root, lab.dir, join(lab.dir, 'certs'), join(lab.dir, 'certs', 'ca'), join(lab.dir, 'certs', 'tls')])
+    await chmod(dir, 0o755);
   await chmod(lab.caCert, 0o644);
 }
 

@@ -26,7 +26,12 @@ export async function snapshotDir(dir: string): Promise<DirSnapshot | undefined>
 /** A comparable text form: same string = same names, link targets and file bytes. */
 export function describeSnapshot(snap: DirSnapshot | undefined): string {
   if (!snap) return '<absent>';
-  return [...snap].map(([name, e]) => `${name} ${e.type === 'link' ? `-> ${e.target}` : e.type === 'file' ? `${createHash('sha256').update(e.data).digest('hex')} ${e.mode.toString(8)}` : '/'}`).join('\n');
+  return [...snap]
+    .map(
+      ([name, e]) =>
+        `${name} ${e.type === 'link' ? `-> ${e.target}` : e.type === 'file' ? `${createHash('sha256').update(e.data).digest('hex')} ${e.mode.toString(8)}` : '/'}`,
+    )
+    .join('\n');
 }
 
 /** Puts files and links back as they were (subdirectories are left alone). */
