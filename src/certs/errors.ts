@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { displayPath } from '../config/paths.js';
+import { displayPath } from '../config/layout.js';
 import { errnoCode, fail, LabError } from '../util/errors.js';
 
 /*

@@ -1,8 +1,8 @@
 import { isAbsolute, relative } from 'node:path';
 import type { LabModel } from '../config/model.js';
-import { displayPath } from '../config/paths.js';
+import { displayPath } from '../config/layout.js';
 import { type WriteResult, writeIfChanged } from '../util/fs.js';
-import { assertCovers, mintCa } from './ca.js';
+import { assertCovers, mintCa } from './authority.js';
 import { describeSubtrees } from './constraints.js';
 import { writeFailure } from './errors.js';
 import { KeyPool } from './keys.js';

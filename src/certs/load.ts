@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { displayPath } from '../config/paths.js';
+import { displayPath } from '../config/layout.js';
 import { errnoCode, fail } from '../util/errors.js';
 import { badCaFile } from './errors.js';
 import { type CertFacts, inspectCertificate } from './inspect.js';

@@ -89,7 +89,7 @@ export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => 
   program
     .command('logs')
     .description('show the logs of a service')
-    .argument('<service>', 'traefik, gitlab or runner')
+    .argument('<service>', 'a service of the lab, as `lab status` lists them')
     .option('-f, --follow', 'keep streaming new lines')
     .option('-n, --tail <lines>', 'number of lines from the end', 'all')
     .action(run(() => import('./commands/logs.js')));

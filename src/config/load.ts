@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { errnoCode, LabError } from '../util/errors.js';
 import { buildModel, type LabModel } from './model.js';
-import { displayPath, labPaths } from './paths.js';
+import { displayPath, labPaths } from './layout.js';
 import { type LabConfig, labConfigSchema } from './schema.js';
 
 export interface LoadedLab {

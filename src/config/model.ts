@@ -1,6 +1,6 @@
 import { PINNED_IMAGES } from './defaults.js';
-import { broadcast, cidrContains, formatCidr, formatIpv4, gatewayOf, parseCidr, parseIpv4 } from './net.js';
-import { type LabPaths, labPaths } from './paths.js';
+import { broadcast, cidrContains, formatCidr, formatIpv4, gatewayOf, parseCidr, parseIpv4 } from '../util/cidr.js';
+import { type LabPaths, labPaths } from './layout.js';
 import type { LabConfig } from './schema.js';
 
 /**
@@ -30,6 +30,8 @@ export interface LabModel {
     pullPolicy: 'always' | 'if-not-present' | 'never';
   };
   images: { traefik: string; gitlab: string; runner: string };
+  /** More labels on every container, network and volume lab creates (lab.yml `labels:`). */
+  labels: Record<string, string>;
   volumes: { gitlabConfig: string; gitlabLogs: string; gitlabData: string };
   certs: {
     leafDays: number;
@@ -233,6 +235,7 @@ export function buildModel(config: LabConfig, options: ModelOptions): LabModel {
       gitlab: config.images.gitlab ?? PINNED_IMAGES.gitlab[config.gitlab.edition],
       runner: config.images.runner ?? PINNED_IMAGES.runner,
     },
+    labels: { ...config.labels },
     volumes: {
       gitlabConfig: `${config.name}-gitlab-config`,
       gitlabLogs: `${config.name}-gitlab-logs`,

@@ -3,12 +3,15 @@
 // lab.yml never loads the YAML parser.
 
 import * as v from 'valibot';
-import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { LabError } from '../util/errors.js';
 import { crossCheck, type ModelIssue } from './model.js';
-import { CONFIG_FILE } from './paths.js';
+import { CONFIG_FILE } from './layout.js';
 import { allowedKeys, type LabConfig, labConfigSchema } from './schema.js';
 import { closest } from './suggest.js';
+
+/** More aliases than any hand-written lab.yml needs; the yaml library's own default is 100. */
+const MAX_ALIAS_COUNT = 100;
 
 export interface ConfigProblem {
   file: string;
@@ -51,7 +54,22 @@ export function parseConfig(text: string, file: string = CONFIG_FILE): LabConfig
       })),
     );
   }
-  const raw: unknown = doc.contents === null ? {} : doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.contents === null ? {} : doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml library refuses documents whose aliases would expand without bound (a
+    // "billion laughs"): that is bad input, not a crash.
+    throw new ConfigError([
+      {
+        file,
+        ...firstAlias(doc, lineCounter),
+        field: '',
+        message: `YAML aliases expand too far (${err instanceof Error ? err.message : String(err)})`,
+        suggestion: 'Write the values out instead of nesting aliases; lab.yml needs no anchors at all.',
+      },
+    ]);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([
       { file, line: 1, col: 1, field: '', message: 'the top level must be a mapping of keys such as "domain: test"' },
@@ -65,6 +83,18 @@ export function parseConfig(text: string, file: string = CONFIG_FILE): LabConfig
   const issues = crossCheck(parsed.output);
   if (issues.length > 0) throw new ConfigError(issues.map((i) => crossProblem(i, file, locate)));
   return parsed.output;
+}
+
+/** Where the first alias (`*name`) of the document is. */
+function firstAlias(doc: Document, lc: LineCounter): { line: number; col: number } | Record<string, never> {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset === undefined ? {} : lc.linePos(offset);
 }
 
 type Locator = (path: readonly PropertyKey[], key?: string) => { line: number; col: number } | undefined;

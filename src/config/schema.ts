@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { DEFAULTS } from './defaults.js';
-import { parseCidr } from './net.js';
+import { parseCidr } from '../util/cidr.js';
 
 // RFC 1123 labels; a lab host may be a single label (e.g. the domain `test`).
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -11,6 +11,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // name[:tag][@digest] with an optional registry host; loose on purpose, the engine is the judge.
 const IMAGE_REF = /^[a-z0-9]+([._/:-][a-zA-Z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const RUNNER_TAG = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+// Docker's recommended label keys: lowercase alphanumerics, dots and dashes, in reverse-DNS
+// notation (https://docs.docker.com/engine/manage-resources/labels/#key-format-recommendations).
+const LABEL_KEY = /^[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?$/;
+/** Label namespaces lab and compose use for themselves. */
+export const RESERVED_LABEL_PREFIXES = ['dev.lab.', 'com.docker.compose.'] as const;
 
 /**
  * A top-level section such as `hosts:`. Missing means all defaults; so does a section
@@ -91,6 +96,16 @@ export const labConfigSchema = v.strictObject({
     gitlab: v.optional(image),
     runner: v.optional(image),
   }),
+  labels: v.optional(
+    v.record(
+      v.pipe(
+        regex(LABEL_KEY, 'is not a label key (lowercase letters, digits, "." and "-", such as "com.example.team")'),
+        v.check((k) => !RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p)), `is reserved (${RESERVED_LABEL_PREFIXES.join(', ')} belong to lab and compose)`),
+      ),
+      v.string('must be a string'),
+    ),
+    {},
+  ),
   certs: section({
     caroot: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
     leafDays: v.optional(

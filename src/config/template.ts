@@ -67,6 +67,10 @@ images:
   # gitlab: ${PINNED_IMAGES.gitlab.ce}   # default follows gitlab.edition (${PINNED_IMAGES.gitlab.ee})
   # runner: ${PINNED_IMAGES.runner}
 
+# More labels on every container, network and volume lab creates, e.g. to find them later.
+# Keys under dev.lab. and com.docker.compose. are lab's and compose's own.
+labels: {}                      # e.g. { com.example.team: platform }
+
 certs:
   # caroot: certs/ca            # the CA folder; point several labs (or mkcert's CAROOT) at one CA
   leafDays: ${DEFAULTS.leafDays}                 # leaf certificate lifetime, at most 825 days

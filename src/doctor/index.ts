@@ -5,10 +5,10 @@ import { engineCheck } from './checks/engine.js';
 import { memoryCheck } from './checks/memory.js';
 import { portsCheck } from './checks/ports.js';
 import { readinessCheck } from './checks/readiness.js';
-import { runnerCheck } from './checks/runner.js';
+import { runnerCheck } from './checks/runner-contact.js';
 import { trustChecks } from './checks/trust.js';
 import { doctorContext } from './context.js';
-import { type RunOptions, runChecks } from './runner.js';
+import { type RunOptions, runChecks } from './run-checks.js';
 import type { DoctorCheck, DoctorReport } from './types.js';
 
 export type { CheckResult, DoctorReport, DoctorStatus, DoctorSummary } from './types.js';

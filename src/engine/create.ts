@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import type Dockerode from 'dockerode';
-import type { HostPath, ServiceSpec } from '../stack/spec.js';
+import type { HostPath, ContainerSpec } from './spec.js';
 import { parseEnvFile } from '../util/envfile.js';
 import { errorMessage, LabError } from '../util/errors.js';
 import { readTextOptional } from '../util/fs.js';
@@ -21,7 +21,7 @@ export function hostPath(source: HostPath, labDir: string): string {
  * Missing files are allowed. Every value is registered as a secret, so that no output
  * path can print it; the values go only into the container's environment.
  */
-export async function readEnvFiles(spec: ServiceSpec, labDir: string): Promise<Record<string, string>> {
+export async function readEnvFiles(spec: ContainerSpec, labDir: string): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const rel of spec.envFiles) {
     const text = await readTextOptional(join(labDir, ...rel.split('/')));
@@ -38,8 +38,8 @@ export interface CreateInputs {
   envFromFiles: Record<string, string>;
 }
 
-/** Pure: one ServiceSpec in, the Engine API's container-create body out. */
-export function containerCreateOptions(spec: ServiceSpec, inputs: CreateInputs): Dockerode.ContainerCreateOptions {
+/** Pure: one ContainerSpec in, the Engine API's container-create body out. */
+export function containerCreateOptions(spec: ContainerSpec, inputs: CreateInputs): Dockerode.ContainerCreateOptions {
   const env = { ...inputs.envFromFiles, ...spec.environment };
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -95,7 +95,7 @@ export function containerCreateOptions(spec: ServiceSpec, inputs: CreateInputs):
 }
 
 /** Turns the engine's create errors into a line a user can act on. */
-export function createError(spec: ServiceSpec, err: unknown, remote: boolean): LabError {
+export function createError(spec: ContainerSpec, err: unknown, remote: boolean): LabError {
   const message = errorMessage(err);
   const missing = /bind source path does not exist: (\S+)/.exec(message);
   if (missing) {

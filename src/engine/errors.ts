@@ -1,3 +1,5 @@
+import { firstLine as genericFirstLine } from '../util/errors.js';
+
 /**
  * Reading the Engine API's errors. docker-modem puts the HTTP status on `statusCode` and
  * prefixes its messages with "(HTTP code N) <reason> - ", which users need not see.
@@ -18,7 +20,7 @@ export async function tolerate(statuses: number[], work: () => Promise<unknown>)
   }
 }
 
-/** The first line of an error message, without docker-modem's HTTP prefix: fit for a one-line error. */
+/** The first line of an engine error message, without docker-modem's HTTP prefix: fit for a one-line error. */
 export function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? '').replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+  return genericFirstLine(message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, ''));
 }

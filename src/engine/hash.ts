@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { ServiceSpec } from '../stack/spec.js';
+import type { ContainerSpec } from './spec.js';
 import { readOptional } from '../util/fs.js';
 
 /** Bump when the meaning of the hash input changes, so old containers are recreated once. */
@@ -21,7 +21,7 @@ export function sha256(data: string | Uint8Array): string {
 }
 
 /** SHA-256 of each `restartOn` file's bytes; `null` for a file that does not exist (yet). */
-export async function restartOnDigests(spec: ServiceSpec, labDir: string): Promise<Record<string, string | null>> {
+export async function restartOnDigests(spec: ContainerSpec, labDir: string): Promise<Record<string, string | null>> {
   const entries = await Promise.all(
     spec.restartOn.map(async (rel) => {
       const content = await readOptional(join(labDir, rel));
@@ -36,12 +36,14 @@ export async function restartOnDigests(spec: ServiceSpec, labDir: string): Promi
  * referenced by path, never by content), the lab folder (bind sources are absolute), and
  * the content of the files the service reads only at start. Pure, for the planner's tests.
  */
-export function hashOf(spec: ServiceSpec, labDir: string, digests: Record<string, string | null>): string {
-  return sha256(canonicalJson({ v: HASH_VERSION, labDir, spec, files: digests }));
+export function hashOf(spec: ContainerSpec, labDir: string, digests: Record<string, string | null>, labels: Record<string, string> = {}): string {
+  // Extra labels cannot change in place; without any, the hash stays what it always was.
+  const extra = Object.keys(labels).length > 0 ? { labels } : {};
+  return sha256(canonicalJson({ v: HASH_VERSION, labDir, spec, files: digests, ...extra }));
 }
 
-export async function configHash(spec: ServiceSpec, labDir: string): Promise<string> {
-  return hashOf(spec, labDir, await restartOnDigests(spec, labDir));
+export async function configHash(spec: ContainerSpec, labDir: string, labels: Record<string, string> = {}): Promise<string> {
+  return hashOf(spec, labDir, await restartOnDigests(spec, labDir), labels);
 }
 
 /** The network's settings that cannot change in place; a change recreates the network. */

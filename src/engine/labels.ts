@@ -1,5 +1,4 @@
-import type { LabModel } from '../config/model.js';
-import type { ServiceSpec } from '../stack/spec.js';
+import type { ContainerSpec } from './spec.js';
 
 /**
  * lab's own labels. They are the only thing lab trusts when it decides that a
@@ -28,22 +27,37 @@ export const COMPOSE_LABELS = {
 
 export type Labels = Record<string, string>;
 
-/** Labels of the network and volumes. */
-export function stackLabels(model: LabModel): Labels {
-  return { [LAB_LABELS.stack]: model.name, [LAB_LABELS.managed]: 'true' };
+/** What the engine needs to know of the stack it manages: its name and how it labels things. */
+export interface StackIdentity {
+  /** The stack (compose project) name; every resource carries it. */
+  name: string;
+  /** The lab folder: relative bind sources resolve against it. */
+  dir: string;
+  /** compose's working directory and files (absolute), for compose's labels. */
+  composeDir: string;
+  composeFiles: string[];
+  /** More labels for every resource (lab.yml `labels:`); lab's own always win. */
+  extraLabels: Labels;
+  /** The configuration key of each published port (`ports.https`), for hints. */
+  portKeys: ReadonlyMap<number, string>;
 }
 
-export function containerLabels(model: LabModel, spec: ServiceSpec, hash: string): Labels {
-  const files = model.paths.composeFiles;
+/** Labels of the network and volumes. */
+export function stackLabels(stack: StackIdentity): Labels {
+  return { ...stack.extraLabels, [LAB_LABELS.stack]: stack.name, [LAB_LABELS.managed]: 'true' };
+}
+
+export function containerLabels(stack: StackIdentity, spec: ContainerSpec, hash: string): Labels {
   return {
-    [COMPOSE_LABELS.project]: model.name,
+    ...stack.extraLabels,
+    [COMPOSE_LABELS.project]: stack.name,
     [COMPOSE_LABELS.service]: spec.service,
     [COMPOSE_LABELS.oneoff]: 'False',
     [COMPOSE_LABELS.containerNumber]: '1',
     [COMPOSE_LABELS.configHash]: hash,
-    [COMPOSE_LABELS.workingDir]: model.paths.composeDir,
-    [COMPOSE_LABELS.configFiles]: [files.traefik, files.gitlab, files.runner].join(','),
-    ...stackLabels(model),
+    [COMPOSE_LABELS.workingDir]: stack.composeDir,
+    [COMPOSE_LABELS.configFiles]: stack.composeFiles.join(','),
+    ...stackLabels(stack),
     [LAB_LABELS.service]: spec.service,
     [LAB_LABELS.configHash]: hash,
   };

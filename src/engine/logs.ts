@@ -56,12 +56,6 @@ export async function lastLogLines(docker: Dockerode, containerId: string, n = 3
   }
 }
 
-/** Log lines as error details, under a heading naming the container. */
-export function logDetails(containerName: string, lines: string[]): string[] {
-  if (lines.length === 0) return [`${containerName} has written no log lines`];
-  return [`last ${lines.length} log lines of ${containerName}:`, ...lines.map((l) => `  ${l}`)];
-}
-
 export interface StreamLogsOptions {
   follow: boolean;
   /** A line count, or 'all'. */

@@ -1,5 +1,4 @@
 import type Dockerode from 'dockerode';
-import { SERVICE_NAMES, type ServiceName } from '../stack/spec.js';
 import { statusOf } from './errors.js';
 import { LAB_LABELS, type Labels, ownedBy, stackFilter } from './labels.js';
 
@@ -12,7 +11,8 @@ export interface ObservedPort {
 export interface ObservedContainer {
   id: string;
   name: string;
-  service: ServiceName | undefined;
+  /** The service label; undefined on a container without one. */
+  service: string | undefined;
   /** Engine state: created, running, paused, restarting, removing, exited, dead. */
   state: string;
   /** The engine's human status, e.g. "Up 3 minutes (healthy)". */
@@ -42,7 +42,7 @@ export interface Conflict {
 
 export interface ObservedState {
   /** This stack's containers, by service. */
-  containers: Partial<Record<ServiceName, ObservedContainer>>;
+  containers: Record<string, ObservedContainer | undefined>;
   /** This stack's containers that are no (longer a) desired service, or duplicates. */
   strays: ObservedContainer[];
   network: ObservedNetwork | undefined;
@@ -79,7 +79,7 @@ export function toObserved(info: Dockerode.ContainerInfo): ObservedContainer {
   return {
     id: info.Id,
     name: nameOf(info),
-    service: SERVICE_NAMES.includes(service as ServiceName) ? (service as ServiceName) : undefined,
+    service: service || undefined,
     state: info.State,
     status: info.Status,
     health: healthOf(info.Status),
@@ -162,7 +162,7 @@ export async function observe(docker: Dockerode, req: ObserveRequest): Promise<O
 export async function observeService(
   docker: Dockerode,
   stack: string,
-  service: ServiceName,
+  service: string,
   image: string,
 ): Promise<{ container: ObservedContainer | undefined; imageId: string | undefined }> {
   const [owned, id] = await Promise.all([stackContainers(docker, stack), imageId(docker, image)]);

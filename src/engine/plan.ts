@@ -1,4 +1,4 @@
-import type { ServiceName, ServiceSpec } from '../stack/spec.js';
+import type { ContainerSpec } from './spec.js';
 import type { Conflict, ObservedContainer, ObservedState } from './observe.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Conflict, ObservedContainer, ObservedState } from './observe.js';
 export type PullPolicy = 'always' | 'missing' | 'never';
 
 export interface DesiredService {
-  spec: ServiceSpec;
+  spec: ContainerSpec;
   hash: string;
 }
 
@@ -38,10 +38,10 @@ export type VolumeAction = { kind: 'create-volume'; name: string } | { kind: 'ke
 export type ImageAction = { kind: 'pull-image'; image: string; reason: 'missing' | 'always' } | { kind: 'keep-image'; image: string };
 
 export type ContainerAction =
-  | { kind: 'create'; service: ServiceName; name: string; reason: string }
-  | { kind: 'recreate'; service: ServiceName; name: string; id: string; reason: string }
-  | { kind: 'start'; service: ServiceName; name: string; id: string; reason: string }
-  | { kind: 'keep'; service: ServiceName; name: string; id: string };
+  | { kind: 'create'; service: string; name: string; reason: string }
+  | { kind: 'recreate'; service: string; name: string; id: string; reason: string }
+  | { kind: 'start'; service: string; name: string; id: string; reason: string }
+  | { kind: 'keep'; service: string; name: string; id: string };
 
 export interface Removal {
   id: string;
@@ -140,7 +140,7 @@ export function isNoop(plan: Plan): boolean {
 }
 
 /** Human lines for `lab up --dry-run`. */
-export function describePlan(plan: Plan, deferred: ReadonlySet<ServiceName> = new Set()): string[] {
+export function describePlan(plan: Plan, deferred: ReadonlySet<string> = new Set()): string[] {
   const rows: [string, string, string][] = [];
   const n = plan.network;
   rows.push([

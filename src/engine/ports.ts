@@ -1,10 +1,9 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type Dockerode from 'dockerode';
-import type { LabModel } from '../config/model.js';
 import { LabError } from '../util/errors.js';
 import type { EngineEndpoint } from './endpoint.js';
-import { COMPOSE_LABELS, LAB_LABELS } from './labels.js';
+import { COMPOSE_LABELS, LAB_LABELS, type StackIdentity } from './labels.js';
 import { nameOf } from './observe.js';
 
 /** Who holds a host port, as far as lab can tell. */
@@ -94,17 +93,16 @@ export async function findPortHolders(
   return holders;
 }
 
-/** The lab.yml key of a published port, for the hint. */
-export function portKey(model: LabModel, port: number): string {
-  const entry = (Object.entries(model.ports) as [string, number][]).find(([, p]) => p === port);
-  return entry ? `ports.${entry[0]}` : 'ports';
+/** The configuration key of a published port, for the hint. */
+export function portKey(stack: Pick<StackIdentity, 'portKeys'>, port: number): string {
+  return stack.portKeys.get(port) ?? 'ports';
 }
 
-export function portTakenError(model: LabModel, holders: PortHolder[], cause?: unknown): LabError {
-  const parts = holders.map((h) => `port ${h.port} (${portKey(model, h.port)}) is already taken by ${h.holder}`);
+export function portTakenError(stack: Pick<StackIdentity, 'portKeys'>, holders: PortHolder[], cause?: unknown): LabError {
+  const parts = holders.map((h) => `port ${h.port} (${portKey(stack, h.port)}) is already taken by ${h.holder}`);
   const first = holders[0];
   const example = first
-    ? `${portKey(model, first.port).replace('ports.', '')}: ${first.port === 80 ? 8080 : first.port === 443 ? 8443 : first.port + 1000}`
+    ? `${portKey(stack, first.port).replace('ports.', '')}: ${first.port === 80 ? 8080 : first.port === 443 ? 8443 : first.port + 1000}`
     : 'https: 8443';
   return new LabError(parts.join('; '), {
     hint: `Stop whatever holds it, or pick another port in lab.yml, e.g. \`ports: { ${example} }\`, then run \`lab up\` again.`,

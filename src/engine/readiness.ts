@@ -1,54 +1,25 @@
-import type { LabModel } from '../config/model.js';
-import { proxiedHosts } from '../config/model.js';
-import type { ServiceName } from '../stack/spec.js';
-import { LabError } from '../util/errors.js';
-import { readOptional } from '../util/fs.js';
+import { LabError, logDetails } from '../util/errors.js';
+import { abortError, elapsed } from '../util/time.js';
+import { type WaitStrategy, waitFor } from '../util/wait.js';
 import type { Engine } from './connect.js';
-import { type LabHttpsClient, type LabRoute, labHttpsClient } from './https.js';
-import { lastLogLines, logDetails } from './logs.js';
-import { elapsed } from './progress.js';
-import { abortError, httpStatus, tlsEntryPoint, type WaitStrategy, waitFor } from './wait.js';
+import { lastLogLines } from './logs.js';
 
-/** The route to the lab through the proxy's published HTTPS port, with the lab CA pinned. */
-export async function labRoute(model: LabModel, engine: Engine): Promise<LabRoute> {
-  const ca = (await readOptional(model.paths.tlsCa)) ?? (await readOptional(model.paths.caCert));
-  if (ca === undefined) {
-    throw new LabError(`the lab CA certificate is missing (${model.paths.tlsCa})`, {
-      hint: 'Run `lab certs`, or `lab up`, which creates it.',
-    });
-  }
-  return { publishedHost: engine.endpoint.publishedHost, port: model.ports.https, hosts: proxiedHosts(model.hosts), ca };
-}
-
-export async function labClient(model: LabModel, engine: Engine): Promise<LabHttpsClient> {
-  return labHttpsClient(await labRoute(model, engine));
-}
-
-/**
- * What "ready" means per service. Traefik: its HTTPS entry point hands out the lab
- * certificate. GitLab: `/-/readiness` answers 200 through the proxy, so the whole path
- * a user takes (published port, Traefik, router, GitLab) is proven at once.
- * https://docs.gitlab.com/administration/monitoring/health_check/#readiness
- */
-export function strategyFor(service: ServiceName, model: LabModel, route: LabRoute): WaitStrategy | undefined {
-  if (service === 'traefik') return tlsEntryPoint(route, model.hosts.traefik);
-  if (service === 'gitlab') return httpStatus(labHttpsClient(route), model.hosts.gitlab, '/-/readiness', 200);
-  return undefined;
-}
-
-export interface WaitServiceOptions {
+export interface WaitContainerOptions {
   timeoutMs: number;
   signal: AbortSignal;
   report: (text: string) => void;
 }
 
-/** Waits for one service; on timeout or exit, fails naming it, with its last 30 log lines. */
-export async function waitForService(
+/**
+ * Waits until `strategy` holds for a service's container. Gives up at once when the
+ * container exits; on timeout or exit it fails naming the service, with its last 30 log lines.
+ */
+export async function waitForContainer(
   engine: Engine,
-  service: ServiceName,
+  service: string,
   container: { id: string; name: string },
   strategy: WaitStrategy,
-  options: WaitServiceOptions,
+  options: WaitContainerOptions,
 ): Promise<number> {
   const outcome = await waitFor(strategy, {
     timeoutMs: options.timeoutMs,

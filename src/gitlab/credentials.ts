@@ -1,8 +1,7 @@
 import { type LabModel, publicUrl } from '../config/model.js';
 import { fail } from '../util/errors.js';
-import { readAdminToken } from './admin-token.js';
-import { readRootPasswordOptional } from './password.js';
-import { secretFiles } from './secrets.js';
+import { readAdminToken } from './bootstrap/admin-token.js';
+import { readRootPasswordOptional } from './bootstrap/root-password.js';
 
 /** What `lab credentials` shows: read from the secret files only, GitLab is not asked. */
 export interface Credentials {
@@ -13,16 +12,15 @@ export interface Credentials {
 }
 
 export async function readCredentials(model: LabModel, options: { token: boolean }): Promise<Credentials> {
-  const files = secretFiles(model.paths);
-  const password = await readRootPasswordOptional(files);
-  if (password === undefined)
-    throw fail(`${files.gitlabEnv} is missing`, 'Run `lab up` first: it creates the root password before GitLab starts.');
+  const paths = model.paths;
+  const password = await readRootPasswordOptional(paths.gitlabEnv);
+  if (password === undefined) throw fail(`${paths.gitlabEnv} is missing`, 'Run `lab up` first: it creates the root password before GitLab starts.');
   const creds: Credentials = { url: publicUrl(model, model.hosts.gitlab), user: 'root', password };
   if (!options.token) return creds;
-  const admin = await readAdminToken(files);
+  const admin = await readAdminToken(paths.adminToken);
   if (!admin || admin.state !== 'active') {
     throw fail(
-      `there is no confirmed admin token in ${files.adminToken}`,
+      `there is no confirmed admin token in ${paths.adminToken}`,
       'Run `lab up` (without --skip-runner): it creates the token once GitLab is ready.',
     );
   }

@@ -46,3 +46,14 @@ export function errnoCode(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The first line of a message, trimmed: fit for a one-line error. */
+export function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? '').trim();
+}
+
+/** A container's log lines as error details, under a heading naming the container. */
+export function logDetails(containerName: string, lines: string[]): string[] {
+  if (lines.length === 0) return [`${containerName} has written no log lines`];
+  return [`last ${lines.length} log lines of ${containerName}:`, ...lines.map((l) => `  ${l}`)];
+}

@@ -15,7 +15,7 @@ import {
   signWithCaKey,
   snapshot,
   verify,
-} from './support.js';
+} from '../helpers/certs.js';
 
 // One cold `lab certs` on defaults (no lab.yml), examined from every side.
 // tempDir registers its clean-up with afterAll, so it is called at the top level, not in a hook.

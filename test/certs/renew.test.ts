@@ -16,7 +16,7 @@ import {
   snapshot,
   verify,
   writeLabYml,
-} from './support.js';
+} from '../helpers/certs.js';
 
 const serial = async (file: string) => (await openssl(['x509', '-in', file, '-noout', '-serial'])).stdout.trim();
 

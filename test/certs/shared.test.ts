@@ -16,7 +16,7 @@ import {
   snapshot,
   verify,
   writeLabYml,
-} from './support.js';
+} from '../helpers/certs.js';
 
 // Where a system-wide install would leave traces (Debian's ca-certificates layout).
 const SYSTEM_STORES = ['/etc/ssl/certs', '/usr/local/share/ca-certificates', '/usr/share/ca-certificates'];

@@ -37,6 +37,20 @@ const CASES: Case[] = [
   },
   { name: 'missing space after colon', yaml: 'name:lab\n', error: 'lab.yml:1:1: the top level must be a mapping' },
   { name: 'a list at the top level', yaml: '- a\n- b\n', error: 'lab.yml:1:1: the top level must be a mapping' },
+  {
+    // "Billion laughs": each level multiplies the aliases of the one before.
+    name: 'a YAML alias bomb',
+    yaml: ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`), ''].join('\n'),
+    error: 'lab.yml:2:8: YAML aliases expand too far',
+    hint: 'lab.yml needs no anchors',
+  },
+  {
+    name: 'a reserved label',
+    yaml: 'labels:\n  dev.lab.stack: other\n',
+    error: 'lab.yml:2:3: labels.dev.lab.stack: "dev.lab.stack" is reserved',
+  },
+  { name: 'a label key with capitals', yaml: 'labels:\n  Team: x\n', error: 'lab.yml:2:3: labels.Team: "Team" is not a label key' },
+  { name: 'a label value that is no string', yaml: 'labels:\n  com.example.n: 3\n', error: 'lab.yml:2:18: labels.com.example.n: must be a string' },
   // typos and unknown keys
   {
     name: 'top-level typo',

@@ -13,9 +13,9 @@ import {
   resolvedCerts,
   type StoreSnapshot,
   snapshotDebianStore,
-} from '../host/helpers/debian-store.js';
-import { curlSystem } from '../host/helpers/https.js';
-import { readOptionalBytes } from '../host/helpers/snapshot.js';
+} from '../helpers/debian-store.js';
+import { curlSystem } from '../helpers/https.js';
+import { readOptionalBytes } from '../helpers/snapshot.js';
 
 /**
  * `lab trust --system` against a running fixture lab, proven with the tool users have:

@@ -6,14 +6,15 @@ import { containerLabels, ownedBy, stackLabels } from '../../src/engine/labels.j
 import { demultiplex } from '../../src/engine/logs.js';
 import { boundPortFromError, portTakenError } from '../../src/engine/ports.js';
 import { PullTracker } from '../../src/engine/pull.js';
-import { gitlabService, runnerService, traefikService } from '../../src/stack/services.js';
+import { containerSpecOf } from '../../src/stack/desired.js';
+import { stackIdentity } from '../../src/stack/view.js';
 import { parseEnvFile } from '../../src/util/envfile.js';
 
 const model = buildModel(parseConfig('name: demo\nports:\n  https: 8443\n'), { dir: '/labs/demo' });
 
 describe('labels', () => {
   it('look like compose labels plus lab labels', () => {
-    const labels = containerLabels(model, gitlabService(model), 'abc');
+    const labels = containerLabels(stackIdentity(model), containerSpecOf(model, 'gitlab'), 'abc');
     expect(labels).toMatchObject({
       'com.docker.compose.project': 'demo',
       'com.docker.compose.service': 'gitlab',
@@ -31,8 +32,8 @@ describe('labels', () => {
   });
 
   it('recognise only this stack as the owner', () => {
-    expect(ownedBy(stackLabels(model), 'demo')).toBe(true);
-    expect(ownedBy(stackLabels(model), 'demo2')).toBe(false);
+    expect(ownedBy(stackLabels(stackIdentity(model)), 'demo')).toBe(true);
+    expect(ownedBy(stackLabels(stackIdentity(model)), 'demo2')).toBe(false);
     expect(ownedBy({ 'com.docker.compose.project': 'demo' }, 'demo')).toBe(false);
     expect(ownedBy(undefined, 'demo')).toBe(false);
   });
@@ -40,7 +41,7 @@ describe('labels', () => {
 
 describe('containerCreateOptions', () => {
   it('turns the Traefik spec into a create body with absolute binds, static IP and ports', () => {
-    const spec = traefikService(model);
+    const spec = containerSpecOf(model, 'traefik');
     const body = containerCreateOptions(spec, { labDir: '/labs/demo', labels: { a: 'b' }, envFromFiles: {} });
     expect(body.name).toBe('demo-traefik-1');
     expect(body.HostConfig?.Mounts).toEqual([
@@ -62,7 +63,7 @@ describe('containerCreateOptions', () => {
   });
 
   it('puts env-file values into the environment, with the spec winning', () => {
-    const spec = gitlabService(model);
+    const spec = containerSpecOf(model, 'gitlab');
     const body = containerCreateOptions(spec, {
       labDir: '/labs/demo',
       labels: {},
@@ -81,7 +82,7 @@ describe('containerCreateOptions', () => {
   });
 
   it('binds host paths as they are', () => {
-    const body = containerCreateOptions(runnerService(model), { labDir: '/labs/demo', labels: {}, envFromFiles: {} });
+    const body = containerCreateOptions(containerSpecOf(model, 'runner'), { labDir: '/labs/demo', labels: {}, envFromFiles: {} });
     expect(body.HostConfig?.Mounts).toContainEqual({
       Type: 'bind',
       Source: '/var/run/docker.sock',
@@ -114,7 +115,7 @@ describe('ports', () => {
   });
 
   it('names the holder and the lab.yml key to change', () => {
-    const err = portTakenError(model, [{ port: 8443, holder: 'container web-1' }]);
+    const err = portTakenError(stackIdentity(model), [{ port: 8443, holder: 'container web-1' }]);
     expect(err.message).toBe('port 8443 (ports.https) is already taken by container web-1');
     expect(err.hint).toContain('ports:');
     expect(err.exitCode).toBe(1);

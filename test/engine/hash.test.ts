@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { canonicalJson, configHash } from '../../src/engine/hash.js';
-import { gitlabService, traefikService } from '../../src/stack/services.js';
+import type { LabModel } from '../../src/config/model.js';
+import { containerSpecOf } from '../../src/stack/desired.js';
+
+const gitlabService = (model: LabModel) => containerSpecOf(model, 'gitlab');
+const traefikService = (model: LabModel) => containerSpecOf(model, 'traefik');
 import { tempDir } from '../helpers/tmp.js';
 
 async function lab(yml = 'name: h\n') {

@@ -3,8 +3,8 @@ import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { ObservedContainer, ObservedState } from '../../src/engine/observe.js';
 import { conflictMessage, type DesiredStack, describePlan, isNoop, planStack } from '../../src/engine/plan.js';
-import { desiredServices } from '../../src/stack/services.js';
-import type { ServiceName } from '../../src/stack/spec.js';
+import type { ServiceName } from '../../src/services/registry.js';
+import { containerSpecs } from '../../src/stack/desired.js';
 
 const model = buildModel(parseConfig('name: demo\n'), { dir: '/labs/demo' });
 
@@ -16,9 +16,9 @@ function desired(
     stack: 'demo',
     network: { name: 'demo-net', subnet: '10.213.47.0/24', gateway: '10.213.47.1', hash: 'net-1' },
     volumes: ['demo-gitlab-config', 'demo-gitlab-logs', 'demo-gitlab-data'],
-    services: desiredServices(model)
-      .filter((s) => services.includes(s.service))
-      .map((spec) => ({ spec, hash: hashes[spec.service] ?? `hash-${spec.service}` })),
+    services: containerSpecs(model)
+      .filter((s) => (services as string[]).includes(s.service))
+      .map((spec) => ({ spec, hash: hashes[spec.service as ServiceName] ?? `hash-${spec.service}` })),
   };
 }
 

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { freePort } from '../helpers/docker.js';
 import { tempDir } from '../helpers/tmp.js';
-import { startHttps } from './helpers/https.js';
-import { makeTrustLab, readJson, type TrustLab } from './helpers/lab.js';
+import { startHttps } from '../helpers/https.js';
+import { makeTrustLab, readJson, type TrustLab } from '../helpers/host-lab.js';
 
 const isRoot = process.getuid?.() === 0;
 

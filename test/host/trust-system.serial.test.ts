@@ -15,10 +15,10 @@ import {
   resolvedCerts,
   type StoreSnapshot,
   snapshotDebianStore,
-} from './helpers/debian-store.js';
-import { curlSystem, startHttps } from './helpers/https.js';
-import { makeTrustLab, openForNobody, readJson, type TrustLab } from './helpers/lab.js';
-import { type DirSnapshot, describeSnapshot, readOptionalBytes, snapshotDir } from './helpers/snapshot.js';
+} from '../helpers/debian-store.js';
+import { curlSystem, startHttps } from '../helpers/https.js';
+import { makeTrustLab, openForNobody, readJson, type TrustLab } from '../helpers/host-lab.js';
+import { type DirSnapshot, describeSnapshot, readOptionalBytes, snapshotDir } from '../helpers/snapshot.js';
 
 describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
   let root: string;

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { modelOf, renderByPath } from './support.js';
+import { modelOf, renderByPath } from '../helpers/stack.js';
 
 // The repository root is itself a lab folder, and its compose/ is committed so that a
 // reader sees what lab runs. It must be exactly the render of the default lab.yml.

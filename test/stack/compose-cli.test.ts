@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { GOLDEN_DIR } from './support.js';
+import { GOLDEN_DIR } from '../helpers/stack.js';
 
 // The acceptance check: compose itself accepts the three files as one project.
 // The Compose v2 plugin is not on every machine (not on the dev machines of this repo);

@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type LabModel, proxiedHosts, publicUrl, registryAddress } from '../../src/config/model.js';
-import { type RenderedFile, renderFiles } from '../../src/stack/render.js';
+import type { RenderedFile } from '../../src/render/files.js';
+import { renderStack as renderFiles } from '../../src/stack/render.js';
 import { tempDir } from '../helpers/tmp.js';
-import { at, file, GOLDEN_DIR, modelOf, RENDERED_FILES, renderByPath, tomlOf, unescapeCompose, yamlOf } from './support.js';
+import { at, file, GOLDEN_DIR, modelOf, RENDERED_FILES, renderByPath, tomlOf, unescapeCompose, yamlOf } from '../helpers/stack.js';
 
 // Golden files pin the exact bytes; the checks below the byte comparison read the files
 // back and hold them against the model, so a golden file cannot quietly bless a bug.

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { RENDERED_FILES } from './support.js';
+import { RENDERED_FILES } from '../helpers/stack.js';
 
 // `lab render` observed from the outside: the files on disk, their modes and mtimes,
 // and what the command prints.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/tmp.js';
-import { file, GOLDEN_DIR, keyPaths, modelOf, renderByPath, schemaValidator, yamlOf } from './support.js';
+import { file, GOLDEN_DIR, keyPaths, modelOf, renderByPath, schemaValidator, yamlOf } from '../helpers/stack.js';
 
 // Every rendered compose and Traefik file, for a spread of configurations, must satisfy
 // the official schemas, and the Traefik files may use only the keys of the container

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { CertsReport } from '../../certs/index.js';
 import { KeyPool } from '../../certs/keys.js';
-import { displayPath, labPaths } from '../../config/paths.js';
+import { displayPath, labPaths } from '../../config/layout.js';
 import type { CliContext } from '../context.js';
 import { carootOf, loadLabFor } from '../lab.js';
+import { withLock } from '../lock.js';
 
 export interface CertsCommandOptions {
   newCa?: boolean;
@@ -24,12 +25,9 @@ export default async function certs(options: CertsCommandOptions, ctx: CliContex
 
   // Imported only now, so that valibot, yaml and the rest load while the key generates.
   const [{ model }, { ensureCerts }] = await Promise.all([loadLabFor(ctx, caroot), import('../../certs/index.js')]);
-  const report = await ensureCerts(model, {
-    newCa: options.newCa === true,
-    renew: options.renew === true,
-    newKey: options.newKey === true,
-    keys,
-  });
+  const report = await withLock(model, 'certs', ctx, () =>
+    ensureCerts(model, { newCa: options.newCa === true, renew: options.renew === true, newKey: options.newKey === true, keys }),
+  );
 
   if (options.json) ctx.out.json(toJson(report));
   else printReport(report, ctx);

@@ -10,7 +10,7 @@ const EXIT_GRACE_MS = 1500;
 
 export default async function doctor(options: DoctorOptions, ctx: CliContext): Promise<number> {
   const { model } = await loadLabFor(ctx);
-  const [{ runDoctor }, { formatReport }] = await Promise.all([import('../../doctor/index.js'), import('../../doctor/format.js')]);
+  const [{ runDoctor }, { formatReport }] = await Promise.all([import('../../doctor/index.js'), import('../doctor-format.js')]);
   const report = await runDoctor(model, { dir: ctx.dir, env: ctx.env });
   if (options.json) {
     // `ms` is for humans debugging a slow check; the JSON keeps the documented keys only.

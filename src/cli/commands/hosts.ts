@@ -1,9 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveEndpoint } from '../../engine/endpoint.js';
-import { type HostsTarget, planHosts, systemHostsFile } from '../../host/hosts.js';
-import { HostsFileError } from '../../host/hostsfile.js';
-import { applyHostsBlock, HostsAccessError } from '../../host/hostsio.js';
+import { type HostsTarget, planHosts, systemHostsFile } from '../../host/hosts/entries.js';
+import { HostsFileError } from '../../host/hosts/block.js';
+import { applyHostsBlock, HostsAccessError } from '../../host/hosts/file.js';
 import { shellQuote } from '../../host/privilege.js';
 import { fail, UsageError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';

@@ -7,6 +7,7 @@ import { type InstallPlan, TRUST_STORES, type TrustCheck } from '../../host/trus
 import { UsageError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
 import { loadLabFor } from '../lab.js';
+import { withLock } from '../lock.js';
 import type { Output } from '../output.js';
 
 export interface TrustOptions {
@@ -27,9 +28,10 @@ export default async function trust(options: TrustOptions, ctx: CliContext): Pro
     );
   const { model } = await loadLabFor(ctx);
   const explicit = TRUST_STORES.filter((s) => options[s] === true);
+  // --check and --dry-run change nothing; installing and uninstalling take the lab's lock.
   if (options.check) return check(model, explicit, ctx);
-  if (options.uninstall) return uninstall(model, explicit, options.dryRun === true, ctx);
-  return install(model, explicit, options.dryRun === true, ctx);
+  if (options.dryRun) return options.uninstall ? uninstall(model, explicit, true, ctx) : install(model, explicit, true, ctx);
+  return withLock(model, 'trust', ctx, () => (options.uninstall ? uninstall(model, explicit, false, ctx) : install(model, explicit, false, ctx)));
 }
 
 const pad = (store: string) => store.padEnd(6);

@@ -1,9 +1,9 @@
 import { type LabModel, proxiedHosts } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
-import { hostsNotes, isLoopbackIp, resolveHost, resolvePublishedAddress } from '../../host/hosts.js';
+import { hostsNotes, isLoopbackIp, resolveHost, resolvePublishedAddress } from '../../host/hosts/entries.js';
 import { isRootUser } from '../../host/platform.js';
 import { fail } from '../../util/errors.js';
-import { duration } from '../runner.js';
+import { duration } from '../run-checks.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
 
 /** Resolver answers that only mean "no such name here", not a broken resolver. */

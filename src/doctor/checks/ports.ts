@@ -1,6 +1,7 @@
 import type { LabModel } from '../../config/model.js';
 import { stackContainers } from '../../engine/observe.js';
 import { findPortHolders, portKey } from '../../engine/ports.js';
+import { stackIdentity } from '../../stack/view.js';
 import type { DoctorCheck } from '../types.js';
 import { ENGINE_CHECK } from './engine.js';
 
@@ -38,7 +39,7 @@ export const portsCheck: DoctorCheck = {
     const others = ports.filter((p) => !mine.has(p));
     const holders = await findPortHolders(engine.docker, engine.endpoint, others, new Set(own.map((c) => c.id)));
     const describe = (port: number): string => {
-      const key = portKey(model, port);
+      const key = portKey(stackIdentity(model), port);
       const holder = holders.find((h) => h.port === port);
       if (holder) return `${port} (${key}) is taken by ${holder.holder}`;
       const container = mine.get(port);
@@ -47,7 +48,7 @@ export const portsCheck: DoctorCheck = {
     const detail = ports.map(describe).join('; ');
     const first = holders[0];
     if (!first) return { status: 'ok', detail };
-    const key = portKey(model, first.port).replace('ports.', '');
+    const key = portKey(stackIdentity(model), first.port).replace('ports.', '');
     return {
       status: 'fail',
       detail,

@@ -1,5 +1,5 @@
 import { proxiedHosts } from '../../config/model.js';
-import { type LabHttpsClient, labHttpsClient } from '../../engine/https.js';
+import { type LabHttpsClient, labHttpsClient } from '../../net/https.js';
 import { errnoCode, errorMessage, LabError } from '../../util/errors.js';
 import { readOptional } from '../../util/fs.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';

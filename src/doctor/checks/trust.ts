@@ -1,6 +1,6 @@
 import { checkTrust, worstStatus } from '../../host/trust/check.js';
 import type { TrustStore } from '../../host/trust/record.js';
-import { duration } from '../runner.js';
+import { duration } from '../run-checks.js';
 import type { DoctorCheck, DoctorContext } from '../types.js';
 
 /** Fixes from the trust module say `lab trust …`; doctor's say it with the user's --dir. */

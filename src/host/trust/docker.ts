@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type LabModel, registryAddress } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
 import { readOptional } from '../../util/fs.js';
-import { isSameCertificate } from '../ca.js';
+import { isSameCertificate } from './lab-ca.js';
 import { exists, type PlatformInfo, which } from '../platform.js';
 import { copyInSteps, copyOutSteps } from './fsplan.js';
 import { opensslVerify } from './probe.js';

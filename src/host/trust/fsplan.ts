@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode } from '../../util/errors.js';
 import { readOptional } from '../../util/fs.js';
-import { fingerprintOf } from '../ca.js';
+import { fingerprintOf } from './lab-ca.js';
 import type { Step } from '../privilege.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { LabModel } from '../../config/model.js';
 import { resolveEndpoint } from '../../engine/endpoint.js';
-import { loadLabCa } from '../ca.js';
+import { loadLabCa } from './lab-ca.js';
 import { detectPlatform, type PlatformInfo } from '../platform.js';
 import type { Privilege } from '../privilege.js';
 import { storeOf, type TrustInstall, type TrustStore } from './record.js';

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { hexFingerprint } from '../ca.js';
+import { hexFingerprint } from './lab-ca.js';
 import { exists } from '../platform.js';
 import type { Step } from '../privilege.js';
 import type { TrustInstall } from './record.js';

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { fingerprintOf } from '../ca.js';
+import { fingerprintOf } from './lab-ca.js';
 import { certutilInstallHint, exists, type PlatformInfo, which } from '../platform.js';
 import type { Step } from '../privilege.js';
 import { commandProbe } from './probe.js';

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { readOptional } from '../../util/fs.js';
-import { bundleCertificates, isSameCertificate } from '../ca.js';
+import { bundleCertificates, isSameCertificate } from './lab-ca.js';
 import type { LinuxFamily } from '../platform.js';
 import type { Step } from '../privilege.js';
 import { copyInSteps, copyOutSteps } from './fsplan.js';

@@ -1,4 +1,4 @@
-import { resolvePublishedAddress } from '../hosts.js';
+import { resolvePublishedAddress } from '../hosts/entries.js';
 import { exists } from '../platform.js';
 import { curlProbe, type HttpsTarget, type ProbeResult } from './probe.js';
 import type { TrustStore } from './record.js';
