@@ -59,7 +59,7 @@ module.exports = {
     {
       name: 'render-is-generic',
       severity: 'error',
-      comment: 'Renderers turn specs into files; which services exist is the registry\'s business.',
+      comment: "Renderers turn specs into files; which services exist is the registry's business.",
       from: { path: '^src/render/' },
       to: { path: '^src/', pathNot: '^src/(render|util|config|engine/spec)' },
     },

@@ -1,5 +1,5 @@
-import type { LabModel } from '../config/model.js';
 import { displayPath } from '../config/layout.js';
+import type { LabModel } from '../config/model.js';
 import { UsageError } from '../util/errors.js';
 import { describeSubtrees, violations } from './constraints.js';
 import { badCaFile } from './errors.js';
@@ -76,7 +76,7 @@ export function assertCovers(ca: LoadedCa, model: LabModel): void {
 }
 
 /**
- * lab.yml is checked for this already (config/model.ts crossCheck); repeating it
+ * lab.yml is checked for this already (config/checks.ts crossCheck); repeating it
  * here, before anything is generated or written, keeps a future model change from
  * minting a CA that could not vouch for its own lab.
  */

@@ -97,15 +97,14 @@ export function decodeOid(node: Der): string {
 /** UTCTime (YYMMDDhhmmssZ) or GeneralizedTime (YYYYMMDDhhmmssZ), as RFC 5280 4.1.2.5 requires. */
 export function decodeTime(node: Der): Date {
   const text = node.content.toString('latin1');
-  let match: RegExpExecArray | null;
-  if (node.tag === TAG.UTC_TIME && (match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
-    const yy = Number(match[1]);
+  const utcTime = node.tag === TAG.UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
+  if (utcTime) {
+    const yy = Number(utcTime[1]);
     // RFC 5280: YY >= 50 means 19YY, otherwise 20YY.
-    return utc(yy >= 50 ? 1900 + yy : 2000 + yy, match.slice(2));
+    return utc(yy >= 50 ? 1900 + yy : 2000 + yy, utcTime.slice(2));
   }
-  if (node.tag === TAG.GENERALIZED_TIME && (match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text))) {
-    return utc(Number(match[1]), match.slice(2));
-  }
+  const generalized = node.tag === TAG.GENERALIZED_TIME ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
+  if (generalized) return utc(Number(generalized[1]), generalized.slice(2));
   throw new DerError(`unsupported time "${text}"`);
 }
 

@@ -1,6 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
-import type { LabModel } from '../config/model.js';
 import { displayPath } from '../config/layout.js';
+import type { LabModel } from '../config/model.js';
 import { type WriteResult, writeIfChanged } from '../util/fs.js';
 import { assertCovers, mintCa } from './authority.js';
 import { describeSubtrees } from './constraints.js';

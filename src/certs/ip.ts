@@ -37,7 +37,7 @@ function ipv6Bytes(text: string): Buffer {
   const r = [...(right === undefined ? [] : groups(right)), ...tail];
   const all = right === undefined ? [...l, ...tail] : [...l, ...new Array<number>(8 - l.length - r.length).fill(0), ...r];
   const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  for (const [i, g] of all.entries()) out.writeUInt16BE(g, i * 2);
   return out;
 }
 

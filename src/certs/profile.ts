@@ -29,7 +29,7 @@ export type NameAttribute = { shortName: 'CN' | 'O' | 'OU'; value: string };
 export type Extension =
   | { kind: 'basicConstraints'; critical: true; ca: boolean; pathLen?: number }
   | { kind: 'keyUsage'; critical: true; usages: KeyUsage[] }
-  | { kind: 'extKeyUsage'; critical: false; usages: 'serverAuth'[] }
+  | { kind: 'extKeyUsage'; critical: false; usages: ('serverAuth' | 'clientAuth')[] }
   | { kind: 'subjectKeyIdentifier'; critical: false; keyId: Buffer }
   | { kind: 'authorityKeyIdentifier'; critical: false; keyId: Buffer }
   | { kind: 'subjectAltName'; critical: false; names: string[] }
@@ -79,6 +79,10 @@ export function caProfile(input: CaProfileInput): CertTemplate {
 
 export interface LeafProfileInput {
   names: string[];
+  /** A server certificate (the default) or a client certificate (EKU clientAuth, no names). */
+  usage?: 'serverAuth' | 'clientAuth';
+  /** A CN for client certificates, which have no SANs to name them. */
+  commonName?: string;
   now: Date;
   days: number;
   /** The CA's subjectKeyIdentifier, repeated as the leaf's authorityKeyIdentifier. */
@@ -99,15 +103,16 @@ export function leafProfile(input: LeafProfileInput): CertTemplate {
     subject: [
       { shortName: 'O', value: 'lab development certificate' },
       { shortName: 'OU', value: userAndHost() },
+      ...(input.commonName ? [{ shortName: 'CN' as const, value: input.commonName }] : []),
     ],
     notBefore,
     notAfter,
     extensions: [
       { kind: 'keyUsage', critical: true, usages: ['digitalSignature', 'keyEncipherment'] },
-      { kind: 'extKeyUsage', critical: false, usages: ['serverAuth'] },
+      { kind: 'extKeyUsage', critical: false, usages: [input.usage ?? 'serverAuth'] },
       { kind: 'basicConstraints', critical: true, ca: false },
       { kind: 'authorityKeyIdentifier', critical: false, keyId: input.caKeyId },
-      { kind: 'subjectAltName', critical: false, names: input.names },
+      ...(input.names.length > 0 ? [{ kind: 'subjectAltName' as const, critical: false as const, names: input.names }] : []),
     ],
   };
 }

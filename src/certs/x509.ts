@@ -40,6 +40,7 @@ const OID = {
   O: '2.5.4.10',
   OU: '2.5.4.11',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
 
 /** Small constructors over forge.asn1, so the structures below read like the RFC. */

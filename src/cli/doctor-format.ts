@@ -1,5 +1,5 @@
-import type { Styles } from './output.js';
 import type { DoctorReport, DoctorStatus } from '../doctor/types.js';
+import type { Styles } from './output.js';
 
 function paint(status: DoctorStatus, style: Styles): string {
   const word = status.padEnd(4);

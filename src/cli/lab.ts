@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { LoadedLab } from '../config/load.js';
+import { shellQuote } from '../host/privilege.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -19,6 +20,28 @@ export function carootOf(env: NodeJS.ProcessEnv, flag?: string): string | undefi
  * can start slow work (`lab certs`: key generation) before it loads.
  */
 export async function loadLabFor(ctx: CliContext, caroot: string | undefined = carootOf(ctx.env)): Promise<LoadedLab> {
-  const { loadLab } = await import('../config/load.js');
-  return loadLab({ dir: ctx.dir, caroot });
+  const [{ loadLab }, engineSocket] = await Promise.all([import('../config/load.js'), localEngineSocket(ctx.env)]);
+  return loadLab({ dir: ctx.dir, caroot, engineSocket });
+}
+
+/**
+ * The unix socket of the engine DOCKER_HOST or the Docker context names, when it is one:
+ * rootless Docker and Podman keep theirs elsewhere than /var/run/docker.sock, and the runner
+ * must mount the socket of the engine it runs on. Resolving reads the environment and the
+ * context files only; nothing connects. An unusable endpoint is left for the commands that
+ * need the engine to report.
+ */
+async function localEngineSocket(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const { resolveEndpoint, socketPathOf } = await import('../engine/endpoint.js');
+  try {
+    const endpoint = await resolveEndpoint(env);
+    return endpoint.kind === 'unix' ? socketPathOf(endpoint) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A lab command as the user types it for this folder: `lab --dir x <args>` when --dir was given. */
+export function labCommand(ctx: CliContext): (args: string) => string {
+  return (args) => `lab${ctx.dir === '.' ? '' : ` --dir ${shellQuote(ctx.dir)}`} ${args}`;
 }

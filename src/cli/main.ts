@@ -15,7 +15,7 @@ interface GlobalOptions {
   color?: boolean;
 }
 
-type CommandModule<O> = { default: (options: O, ctx: CliContext) => Promise<number | void> };
+type CommandModule<O> = { default: (options: O, ctx: CliContext) => Promise<number | undefined> | Promise<void> };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,6 +50,7 @@ export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => 
     .option('--renew', 'reissue the leaf certificate even if it is still good (it keeps its key)')
     .option('--new-key', 'give the leaf a new key pair when it is (re)issued')
     .option('--caroot <dir>', 'use the CA in this folder (mkcert CAROOT layout); also LAB_CAROOT')
+    .option('--builder <name>', "also mint a remote build engine's TLS server certificate (name under the lab domain)")
     .option('--json', 'print the result as JSON')
     .action(run(() => import('./commands/certs.js')));
 
@@ -67,6 +68,21 @@ export function buildProgram(run: <O>(load: () => Promise<CommandModule<O>>) => 
     .option('--timeout <duration>', 'how long to wait for each service to become ready', '15m')
     .option('--skip-runner', 'do not register or start the runner')
     .action(run(() => import('./commands/up.js')));
+
+  program
+    .command('seed')
+    .description('create a workshop in GitLab: groups, projects from templates, CI/CD variables, attendees')
+    .option('-f, --file <path>', "the workshop file (default: lab.yml's seed: section, else the built-in Go workshop)")
+    .option('--attendees <n|names>', 'a number of attendees, or their usernames separated by commas')
+    .option('--handout', "print the attendees' sheet: URL, user and password (changes nothing)")
+    .option('--wait', "wait for the seeded projects' pipelines and print their results")
+    .option('--timeout <duration>', 'how long --wait waits', '15m')
+    .option('--reset <attendee|workshop|all>', 'put the projects of one attendee (or all) back to the template')
+    .option('--remove', 'delete exactly what lab seeded, nothing else')
+    .addOption(new Option('--lesson <name>', 'seed for a lesson: job-token leaves out the job token allowlist').choices(['job-token']))
+    .option('--concurrency <n>', 'API calls at a time (also LAB_SEED_CONCURRENCY)')
+    .option('--json', 'print the result as JSON')
+    .action(run(() => import('./commands/seed.js')));
 
   program
     .command('status')

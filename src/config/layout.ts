@@ -31,8 +31,14 @@ export const LAB_LAYOUT = {
   adminToken: '.lab/secrets/admin-token.json',
   /** The runner lab registered: `{"id": <n>, "token": "glrt-…", …}`. */
   runnerRecord: '.lab/secrets/runner.json',
+  /** The client certificate jobs use to reach a remote build engine (key 0600), when lab mints it. */
+  builderClientDir: '.lab/secrets/builder-client',
+  /** Server certificates `lab certs --builder <name>` mints for build engines, one folder each. */
+  buildersDir: 'certs/builders',
   runnerDir: '.lab/runner',
   runnerConfig: '.lab/runner/config.toml',
+  /** The dind service's daemon.json (`runner.docker: dind`). */
+  dindDaemonConfig: '.lab/runner/dind-daemon.json',
   /** A certs.d tree for jobs' Docker clients: `<registry>[:port]/ca.crt`. */
   jobCertsDir: '.lab/runner/certs.d',
 } as const;

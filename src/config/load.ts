@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { errnoCode, LabError } from '../util/errors.js';
-import { buildModel, type LabModel } from './model.js';
 import { displayPath, labPaths } from './layout.js';
+import { buildModel, type LabModel } from './model.js';
 import { type LabConfig, labConfigSchema } from './schema.js';
 
 export interface LoadedLab {
@@ -15,6 +15,8 @@ export interface LoadedLab {
 export interface LoadOptions {
   dir: string;
   caroot?: string | undefined;
+  /** The engine's unix socket on this machine, if lab talks to one (see ModelOptions). */
+  engineSocket?: string | undefined;
 }
 
 /** Reads `<dir>/lab.yml` (defaults when absent) and builds the model. Throws ConfigError (exit 2). */

@@ -1,5 +1,7 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { broadcast, formatCidr, formatIpv4, gatewayOf, parseCidr } from '../util/cidr.js';
 import { PINNED_IMAGES } from './defaults.js';
-import { broadcast, cidrContains, formatCidr, formatIpv4, gatewayOf, parseCidr, parseIpv4 } from '../util/cidr.js';
 import { type LabPaths, labPaths } from './layout.js';
 import type { LabConfig } from './schema.js';
 
@@ -26,7 +28,16 @@ export interface LabModel {
     tags: string[];
     runUntagged: boolean;
     defaultImage: string;
-    docker: 'socket' | 'dind';
+    /** How jobs build images: the engine host's daemon, Docker-in-Docker, or a remote TLS engine. */
+    docker: 'socket' | 'dind' | 'remote';
+    /**
+     * The engine's socket on the engine host, which the runner (and, in socket mode, jobs)
+     * bind-mount: `runner.dockerSocket` from lab.yml, else the endpoint's own unix socket
+     * (rootless Docker, Podman), else Docker's default path.
+     */
+    dockerSocket: string;
+    /** The build engine of `docker: remote`. */
+    remote: RemoteBuilder | undefined;
     pullPolicy: 'always' | 'if-not-present' | 'never';
   };
   images: { traefik: string; gitlab: string; runner: string };
@@ -43,6 +54,21 @@ export interface LabModel {
     leafNames: string[];
   };
   paths: LabPaths;
+  /** lab.yml's `seed:` section as written (`lab seed` parses it); undefined when absent or empty. */
+  seed: Record<string, unknown> | undefined;
+}
+
+/** A TLS-protected Docker engine elsewhere that jobs build on (`runner.docker: remote`). */
+export interface RemoteBuilder {
+  /** `tcp://host:port`. */
+  host: string;
+  /** The name or address in `host`. */
+  hostname: string;
+  port: number;
+  /** ca.pem, cert.pem, key.pem for jobs (docker-machine's layout); undefined: lab mints a client certificate. */
+  certPath: string | undefined;
+  /** The address jobs use for `hostname` (extra_hosts), when it is a name. */
+  address: string | undefined;
 }
 
 export interface LabHosts {
@@ -53,16 +79,15 @@ export interface LabHosts {
   pages: string | undefined;
 }
 
+/** Where Docker puts its socket unless told otherwise. */
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
 export interface ModelOptions {
   dir: string;
+  /** The unix socket of the engine lab talks to, when it is one on this machine. */
+  engineSocket?: string | undefined;
   /** `--caroot` or `LAB_CAROOT`; wins over `certs.caroot` in lab.yml. */
   caroot?: string | undefined;
-}
-
-/** A cross-field problem, addressed by its path in lab.yml. */
-export interface ModelIssue {
-  path: (string | number)[];
-  message: string;
 }
 
 export function hostsOf(config: LabConfig): LabHosts {
@@ -112,94 +137,6 @@ export function defaultProxyIp(subnet: string): string {
   return cidr ? formatIpv4(broadcast(cidr) - 1) : '';
 }
 
-/** Checks that span several fields; the schema checks each field alone. */
-export function crossCheck(config: LabConfig): ModelIssue[] {
-  const issues: ModelIssue[] = [];
-  const cidr = parseCidr(config.network.subnet);
-  if (cidr && config.network.proxyIp !== undefined) {
-    const ip = parseIpv4(config.network.proxyIp);
-    const path = ['network', 'proxyIp'];
-    if (ip === undefined) issues.push({ path, message: `"${config.network.proxyIp}" is not an IPv4 address` });
-    else if (!cidrContains(cidr, ip))
-      issues.push({ path, message: `${config.network.proxyIp} is outside the subnet ${config.network.subnet}` });
-    else if (ip === cidr.network)
-      issues.push({ path, message: `${config.network.proxyIp} is the network address of ${config.network.subnet}; pick a host address` });
-    else if (ip === broadcast(cidr))
-      issues.push({ path, message: `${config.network.proxyIp} is the broadcast address of ${config.network.subnet}; pick a host address` });
-    else if (ip === gatewayOf(cidr))
-      issues.push({
-        path,
-        message: `${config.network.proxyIp} is the subnet's gateway, which Docker takes for itself; pick another address`,
-      });
-  }
-
-  const ports = config.ports;
-  const seen = new Map<number, string>();
-  for (const key of ['http', 'https', 'ssh'] as const) {
-    const other = seen.get(ports[key]);
-    if (other !== undefined)
-      issues.push({ path: ['ports', key], message: `port ${ports[key]} is already used by ports.${other}; each port must be distinct` });
-    else seen.set(ports[key], key);
-  }
-
-  for (const key of ['http', 'https'] as const) {
-    if (ports[key] === TRAEFIK_INTERNAL_PORT) {
-      issues.push({ path: ['ports', key], message: `port ${TRAEFIK_INTERNAL_PORT} is Traefik's internal ping entry point; pick another` });
-    }
-  }
-
-  const hosts = hostsOf(config);
-  const byName = new Map<string, string>();
-  for (const [role, host] of Object.entries(hosts) as [keyof LabHosts, string | undefined][]) {
-    if (host === undefined) continue;
-    const other = byName.get(host);
-    if (other !== undefined)
-      issues.push({ path: ['hosts', role], message: `"${host}" is already the ${other} host; each lab host must be distinct` });
-    else byName.set(host, role);
-  }
-  // Hosts derived from the domain are not checked by the schema; a long domain can push them past DNS's limit.
-  for (const [role, host] of Object.entries(hosts) as [keyof LabHosts, string | undefined][]) {
-    if (host !== undefined && host.length > 253) {
-      issues.push({
-        path: config.hosts[role] === undefined ? ['domain'] : ['hosts', role],
-        message: `the ${role} host "${host.slice(0, 40)}…" is longer than 253 characters`,
-      });
-    }
-  }
-  if (hosts.pages) {
-    for (const role of ['gitlab', 'registry', 'traefik'] as const) {
-      if (hosts[role].endsWith(`.${hosts.pages}`)) {
-        issues.push({
-          path: ['hosts', role],
-          message: `"${hosts[role]}" lies under the Pages wildcard *.${hosts.pages}; move it or the Pages host`,
-        });
-      }
-    }
-  }
-
-  const permitted = config.certs.permittedDomains;
-  if (permitted) {
-    for (const host of proxiedHosts(hosts)) {
-      if (!permitted.some((d) => isUnder(host, d))) {
-        issues.push({
-          path: ['certs', 'permittedDomains'],
-          message: `does not cover the lab host "${host}"; the CA could not vouch for it`,
-        });
-      }
-    }
-  }
-
-  for (const reserved of ['GITLAB_OMNIBUS_CONFIG', 'GITLAB_ROOT_PASSWORD']) {
-    if (reserved in config.gitlab.environment) {
-      issues.push({
-        path: ['gitlab', 'environment', reserved],
-        message: `is set by lab itself${reserved === 'GITLAB_OMNIBUS_CONFIG' ? '; put Ruby lines in gitlab.extraConfig instead' : ''}`,
-      });
-    }
-  }
-  return issues;
-}
-
 /** Builds the model from a config that passed the schema and `crossCheck`. */
 export function buildModel(config: LabConfig, options: ModelOptions): LabModel {
   const cidr = parseCidr(config.network.subnet);
@@ -229,7 +166,16 @@ export function buildModel(config: LabConfig, options: ModelOptions): LabModel {
       extraConfig: trimBlankEdges(extra),
       environment: Object.fromEntries(Object.entries(config.gitlab.environment).map(([k, v]) => [k, String(v)])),
     },
-    runner: { ...config.runner, tags: [...config.runner.tags] },
+    runner: {
+      concurrent: config.runner.concurrent,
+      tags: [...config.runner.tags],
+      runUntagged: config.runner.runUntagged,
+      defaultImage: config.runner.defaultImage,
+      docker: config.runner.docker,
+      dockerSocket: config.runner.dockerSocket ?? options.engineSocket ?? DEFAULT_DOCKER_SOCKET,
+      remote: remoteBuilder(config.runner.remote, options.dir),
+      pullPolicy: config.runner.pullPolicy,
+    },
     images: {
       traefik: config.images.traefik ?? PINNED_IMAGES.traefik,
       gitlab: config.images.gitlab ?? PINNED_IMAGES.gitlab[config.gitlab.edition],
@@ -248,7 +194,21 @@ export function buildModel(config: LabConfig, options: ModelOptions): LabModel {
       leafNames: [...proxiedHosts(hosts), ...(hosts.pages ? [`*.${hosts.pages}`] : [])],
     },
     paths: labPaths(options.dir, caroot),
+    seed: config.seed ?? undefined,
   };
+}
+
+function remoteBuilder(remote: LabConfig['runner']['remote'], dir: string): RemoteBuilder | undefined {
+  if (!remote) return undefined;
+  const url = new URL(remote.host.replace(/^tcp:/, 'http:'));
+  const certPath = remote.certPath === undefined ? undefined : expandHome(remote.certPath, dir);
+  return { host: remote.host, hostname: url.hostname, port: Number(url.port || 2376), certPath, address: remote.address };
+}
+
+/** `~/x` as the shell expands it; a relative path is relative to the lab folder. */
+function expandHome(path: string, dir: string): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return resolve(dir, path);
 }
 
 function unique(values: string[]): string[] {

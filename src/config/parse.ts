@@ -5,7 +5,7 @@
 import * as v from 'valibot';
 import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { LabError } from '../util/errors.js';
-import { crossCheck, type ModelIssue } from './model.js';
+import { crossCheck, type ModelIssue } from './checks.js';
 import { CONFIG_FILE } from './layout.js';
 import { allowedKeys, type LabConfig, labConfigSchema } from './schema.js';
 import { closest } from './suggest.js';

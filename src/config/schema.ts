@@ -1,6 +1,6 @@
 import * as v from 'valibot';
+import { parseCidr, parseIpv4 } from '../util/cidr.js';
 import { DEFAULTS } from './defaults.js';
-import { parseCidr } from '../util/cidr.js';
 
 // RFC 1123 labels; a lab host may be a single label (e.g. the domain `test`).
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -85,7 +85,24 @@ export const labConfigSchema = v.strictObject({
     ]),
     runUntagged: v.optional(v.boolean(), true),
     defaultImage: v.optional(image, DEFAULTS.runner.defaultImage),
-    docker: v.optional(v.picklist(['socket', 'dind'], 'must be "socket" or "dind"'), 'socket'),
+    docker: v.optional(v.picklist(['socket', 'dind', 'remote'], 'must be "socket", "dind" or "remote"'), 'socket'),
+    dockerSocket: v.optional(v.pipe(v.string(), v.startsWith('/', 'must be an absolute path on the engine host'))),
+    remote: v.optional(
+      v.strictObject({
+        host: v.pipe(
+          v.string(),
+          v.regex(/^tcp:\/\/[^/:\s]+(:\d{1,5})?$/, 'must be a Docker TLS address such as "tcp://builder.test:2376"'),
+        ),
+        certPath: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty'))),
+        // An IPv4 address, or Docker's `host-gateway` (the engine host, for a builder that publishes its port there).
+        address: v.optional(
+          v.pipe(
+            v.string(),
+            v.check((s) => s === 'host-gateway' || parseIpv4(s) !== undefined, 'must be an IPv4 address or "host-gateway"'),
+          ),
+        ),
+      }),
+    ),
     pullPolicy: v.optional(
       v.picklist(['always', 'if-not-present', 'never'], 'must be "always", "if-not-present" or "never"'),
       'if-not-present',
@@ -100,7 +117,10 @@ export const labConfigSchema = v.strictObject({
     v.record(
       v.pipe(
         regex(LABEL_KEY, 'is not a label key (lowercase letters, digits, "." and "-", such as "com.example.team")'),
-        v.check((k) => !RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p)), `is reserved (${RESERVED_LABEL_PREFIXES.join(', ')} belong to lab and compose)`),
+        v.check(
+          (k) => !RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p)),
+          `is reserved (${RESERVED_LABEL_PREFIXES.join(', ')} belong to lab and compose)`,
+        ),
       ),
       v.string('must be a string'),
     ),
@@ -114,6 +134,13 @@ export const labConfigSchema = v.strictObject({
     ),
     permittedDomains: v.optional(v.pipe(v.array(hostname), v.minLength(1, 'must list at least one domain'))),
   }),
+  // The workshop `lab seed` creates. Its fields are checked by `lab seed` itself (src/seed/format.ts),
+  // with the same file, line and field in every message; here it only has to be a mapping.
+  // `seed:` with every key commented out (as lab init writes it) is null: the same as no section.
+  seed: v.pipe(
+    v.nullish(v.record(v.string(), v.unknown())),
+    v.transform((x) => x ?? undefined),
+  ),
 });
 
 /** The validated file content, with every default filled in. */

@@ -58,7 +58,14 @@ runner:
   tags: [${DEFAULTS.runner.tags.join(', ')}]
   runUntagged: true             # also pick up jobs without tags
   defaultImage: ${DEFAULTS.runner.defaultImage}       # image for jobs that name none
-  docker: socket                # socket: jobs get the host's Docker socket; dind: privileged Docker-in-Docker
+  # How jobs build images (see the README): socket, the engine host's daemon; dind, a
+  # docker:dind service (privileged services only); remote, a TLS engine elsewhere.
+  docker: socket
+  # dockerSocket: /var/run/docker.sock   # the engine's socket on its host; default: from DOCKER_HOST or the context
+  # remote:                              # only with docker: remote
+  #   host: tcp://builder.${domain}:2376      # mint its certificate with \`lab certs --builder builder\`
+  #   certPath: ~/.docker/machine/machines/builder   # optional: ca.pem, cert.pem, key.pem for jobs
+  #   address: 10.0.0.5                  # optional: the builder's IP (or host-gateway) for jobs
   pullPolicy: if-not-present    # always, if-not-present or never (for job images)
 
 # Image overrides; the defaults are pinned, exact tags.
@@ -76,5 +83,24 @@ certs:
   leafDays: ${DEFAULTS.leafDays}                 # leaf certificate lifetime, at most 825 days
   # permittedDomains: [${domain}]       # names the CA may vouch for (nameConstraints); default: the
   #                               # domain plus any lab host outside it; localhost is always added
+
+# The workshop \`lab seed\` creates in GitLab. Without this section (or \`lab seed --file\`), it
+# seeds the built-in Go workshop shown here. See the README, "Seeding a workshop".
+seed:
+  # groups:
+  #   - path: modules
+  #   - path: services
+  # projects:
+  #   - path: modules/mail
+  #     template: go-module             # go-module or go-service
+  #     allow: [services/sendbox]       # the job token allowlist: jobs that may fetch this project
+  #   - path: services/sendbox
+  #     template: go-service
+  #     with: { module: modules/mail }  # the go-module project it imports
+  #     variables:                      # project CI/CD variables
+  #       - { key: GOPRIVATE, value: "{{lab:gitlab_host}}" }
+  # variables:                          # instance CI/CD variables
+  #   - { key: CA_CERTIFICATE, type: file, from: lab-ca }
+  # attendees: 0                        # a number, or a list of usernames; each gets a copy
 `;
 }

@@ -1,10 +1,11 @@
 import type { LabModel } from '../config/model.js';
+import { buildCheck } from './checks/build.js';
 import { caCertCheck, leafCertCheck } from './checks/certs.js';
 import { dnsChecks } from './checks/dns.js';
 import { engineCheck } from './checks/engine.js';
 import { memoryCheck } from './checks/memory.js';
 import { portsCheck } from './checks/ports.js';
-import { readinessCheck } from './checks/readiness.js';
+import { gitlabReadyCheck, readinessCheck } from './checks/readiness.js';
 import { runnerCheck } from './checks/runner-contact.js';
 import { trustChecks } from './checks/trust.js';
 import { doctorContext } from './context.js';
@@ -23,8 +24,10 @@ export function doctorChecks(model: LabModel): DoctorCheck[] {
     ...trustChecks,
     caCertCheck,
     leafCertCheck,
+    gitlabReadyCheck,
     readinessCheck,
     runnerCheck,
+    buildCheck,
   ];
 }
 

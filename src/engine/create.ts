@@ -1,12 +1,12 @@
 import { isAbsolute, join } from 'node:path';
 import type Dockerode from 'dockerode';
-import type { HostPath, ContainerSpec } from './spec.js';
 import { parseEnvFile } from '../util/envfile.js';
 import { errorMessage, LabError } from '../util/errors.js';
 import { readTextOptional } from '../util/fs.js';
 import { registerSecret } from '../util/secrets.js';
 import { firstLine } from './errors.js';
 import type { Labels } from './labels.js';
+import type { ContainerSpec, HostPath } from './spec.js';
 
 const NS_PER_S = 1_000_000_000;
 
@@ -46,7 +46,7 @@ export function containerCreateOptions(spec: ContainerSpec, inputs: CreateInputs
   for (const p of spec.ports) {
     const key = `${p.container}/tcp`;
     exposed[key] = {};
-    (bindings[key] ??= []).push({ HostIp: '', HostPort: String(p.host) });
+    bindings[key] = [...(bindings[key] ?? []), { HostIp: '', HostPort: String(p.host) }];
   }
   const mounts: Dockerode.MountConfig = spec.mounts.map((m) =>
     m.type === 'bind'

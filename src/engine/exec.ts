@@ -1,17 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
+import type { ExecOptions, ExecResult } from '../util/exec-types.js';
 
-export interface ExecOptions {
-  /** Written to the command's stdin, then closed: the channel for secrets, which a command line would expose. */
-  stdin?: string;
-  timeoutMs?: number;
-}
-
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ExecOptions, ExecResult } from '../util/exec-types.js';
 
 /** Runs a command inside a running container and collects its output (demultiplexed). */
 export async function execIn(docker: Dockerode, containerId: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {

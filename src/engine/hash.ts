@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { ContainerSpec } from './spec.js';
 import { readOptional } from '../util/fs.js';
+import type { ContainerSpec } from './spec.js';
 
 /** Bump when the meaning of the hash input changes, so old containers are recreated once. */
 const HASH_VERSION = 1;
@@ -36,7 +36,12 @@ export async function restartOnDigests(spec: ContainerSpec, labDir: string): Pro
  * referenced by path, never by content), the lab folder (bind sources are absolute), and
  * the content of the files the service reads only at start. Pure, for the planner's tests.
  */
-export function hashOf(spec: ContainerSpec, labDir: string, digests: Record<string, string | null>, labels: Record<string, string> = {}): string {
+export function hashOf(
+  spec: ContainerSpec,
+  labDir: string,
+  digests: Record<string, string | null>,
+  labels: Record<string, string> = {},
+): string {
   // Extra labels cannot change in place; without any, the hash stays what it always was.
   const extra = Object.keys(labels).length > 0 ? { labels } : {};
   return sha256(canonicalJson({ v: HASH_VERSION, labDir, spec, files: digests, ...extra }));

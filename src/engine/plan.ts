@@ -1,5 +1,5 @@
-import type { ContainerSpec } from './spec.js';
 import type { Conflict, ObservedContainer, ObservedState } from './observe.js';
+import type { ContainerSpec } from './spec.js';
 
 /**
  * Pure planning: the desired stack and the observed engine state in, the actions out.
@@ -90,7 +90,7 @@ export function planStack(desired: DesiredStack, observed: ObservedState, pull: 
   const removals: Removal[] = [];
   if (networkChanged) {
     for (const c of Object.values(observed.containers)) {
-      if (c && c.service && !desiredNames.has(c.service)) removals.push({ id: c.id, name: c.name, reason: 'the network is recreated' });
+      if (c?.service && !desiredNames.has(c.service)) removals.push({ id: c.id, name: c.name, reason: 'the network is recreated' });
     }
     for (const c of observed.strays) removals.push({ id: c.id, name: c.name, reason: 'the network is recreated' });
   }

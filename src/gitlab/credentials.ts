@@ -14,11 +14,12 @@ export interface Credentials {
 export async function readCredentials(model: LabModel, options: { token: boolean }): Promise<Credentials> {
   const paths = model.paths;
   const password = await readRootPasswordOptional(paths.gitlabEnv);
-  if (password === undefined) throw fail(`${paths.gitlabEnv} is missing`, 'Run `lab up` first: it creates the root password before GitLab starts.');
+  if (password === undefined)
+    throw fail(`${paths.gitlabEnv} is missing`, 'Run `lab up` first: it creates the root password before GitLab starts.');
   const creds: Credentials = { url: publicUrl(model, model.hosts.gitlab), user: 'root', password };
   if (!options.token) return creds;
   const admin = await readAdminToken(paths.adminToken);
-  if (!admin || admin.state !== 'active') {
+  if (admin?.state !== 'active') {
     throw fail(
       `there is no confirmed admin token in ${paths.adminToken}`,
       'Run `lab up` (without --skip-runner): it creates the token once GitLab is ready.',

@@ -20,13 +20,16 @@ export function jobTokenScopeApi(t: GitLabTransport) {
       const path = `/projects/${project}/job_token_scope/allowlist`;
       const res = await t.call('POST', path, { body: { target_project_id: source } });
       if (res.status === 201) return 'added';
-      if (res.status === 422 && /already/i.test(res.body)) return 'present';
+      // GitLab answers 400 "Target project is already in the job token scope" (lib/api/ci/job_token_scope.rb, bad_request!).
+      if ((res.status === 400 || res.status === 422) && /already/i.test(res.body)) return 'present';
       throw t.unexpected('POST', path, res);
     },
     async disallow(project: number, source: number): Promise<boolean> {
       const path = `/projects/${project}/job_token_scope/allowlist/${source}`;
       const res = await t.call('DELETE', path);
       if (res.status === 404) return false;
+      // "Target project is not in the job token scope": already gone.
+      if (res.status === 400 && /not in the job token scope/i.test(res.body)) return false;
       if (res.status !== 204) throw t.unexpected('DELETE', path, res);
       return true;
     },

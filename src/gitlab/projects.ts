@@ -11,6 +11,8 @@ const Project = v.object({
   web_url: v.string(),
   http_url_to_repo: v.string(),
   description: v.optional(v.nullable(v.string())),
+  /** Set while the project waits for its delayed deletion (GitLab 18+ delays every deletion). */
+  marked_for_deletion_on: v.optional(v.nullable(v.string())),
 });
 export type Project = v.InferOutput<typeof Project>;
 
@@ -39,11 +41,7 @@ export function projectsApi(t: GitLabTransport) {
   return {
     /** By id or full path (`group/project`); undefined on 404. */
     async get(idOrPath: number | string): Promise<Project | undefined> {
-      const path = `/projects/${id(idOrPath)}`;
-      const res = await t.call('GET', path);
-      if (res.status === 404) return undefined;
-      if (res.status !== 200) throw t.unexpected('GET', path, res);
-      return t.parse(Project, res, 'GET', path);
+      return t.find(`/projects/${id(idOrPath)}`, Project);
     },
     create(project: NewProject): Promise<Project> {
       return t.json('POST', '/projects', Project, {
@@ -60,11 +58,15 @@ export function projectsApi(t: GitLabTransport) {
     },
     /** Deletion may be delayed in GitLab (202); false when there was nothing to delete. */
     async delete(idOrPath: number | string): Promise<boolean> {
-      const path = `/projects/${id(idOrPath)}`;
-      const res = await t.call('DELETE', path);
-      if (res.status === 404) return false;
-      if (res.status !== 202 && res.status !== 204) throw t.unexpected('DELETE', path, res);
-      return true;
+      return t.remove(`/projects/${id(idOrPath)}`, { ok: [202, 204] });
+    },
+    /**
+     * Deletes a project that is marked for deletion at once, instead of after the delay
+     * (https://docs.gitlab.com/api/projects/#delete-a-project: `permanently_remove` with the
+     * project's current, renamed `full_path`). False when there was nothing to delete.
+     */
+    async permanentlyRemove(idOrPath: number | string, fullPath: string): Promise<boolean> {
+      return t.remove(`/projects/${id(idOrPath)}`, { query: { permanently_remove: true, full_path: fullPath }, ok: [202, 204] });
     },
     /** One commit with several file actions on `branch` (created from `startBranch` when given). */
     commit(project: number, branch: string, message: string, actions: CommitAction[], startBranch?: string): Promise<Commit> {
@@ -75,11 +77,7 @@ export function projectsApi(t: GitLabTransport) {
     },
     /** The head commit of a branch; undefined when the branch does not exist. */
     async branchHead(project: number, branch: string): Promise<string | undefined> {
-      const path = `/projects/${project}/repository/branches/${encodeURIComponent(branch)}`;
-      const res = await t.call('GET', path);
-      if (res.status === 404) return undefined;
-      if (res.status !== 200) throw t.unexpected('GET', path, res);
-      return t.parse(Branch, res, 'GET', path).commit.id;
+      return (await t.find(`/projects/${project}/repository/branches/${encodeURIComponent(branch)}`, Branch))?.commit.id;
     },
     /** A raw file from a ref; undefined when it does not exist. */
     async rawFile(project: number, filePath: string, ref: string): Promise<string | undefined> {

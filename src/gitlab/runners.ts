@@ -42,11 +42,7 @@ export function runnersApi(t: GitLabTransport) {
     },
     /** Undefined when the runner does not exist (404). */
     async get(id: number): Promise<RunnerSummary | undefined> {
-      const path = `/runners/${id}`;
-      const res = await t.call('GET', path);
-      if (res.status === 404) return undefined;
-      if (res.status !== 200) throw t.unexpected('GET', path, res);
-      return t.parse(RunnerSummary, res, 'GET', path);
+      return t.find(`/runners/${id}`, RunnerSummary);
     },
     /**
      * The runner's last contact and GitLab's own clock at the time of asking (its `Date`
@@ -58,7 +54,10 @@ export function runnersApi(t: GitLabTransport) {
       if (res.status === 404) return undefined;
       if (res.status !== 200) throw t.unexpected('GET', path, res);
       const date = Date.parse(String(res.headers.date ?? ''));
-      return { contactedAt: t.parse(RunnerSummary, res, 'GET', path).contacted_at ?? null, serverNow: Number.isNaN(date) ? Date.now() : date };
+      return {
+        contactedAt: t.parse(RunnerSummary, res, 'GET', path).contacted_at ?? null,
+        serverNow: Number.isNaN(date) ? Date.now() : date,
+      };
     },
     /** The runner's managers: one per runner process (system_id) that has contacted GitLab. */
     managers(id: number): Promise<RunnerManager[]> {
@@ -66,11 +65,7 @@ export function runnersApi(t: GitLabTransport) {
     },
     /** False when there was nothing to delete (404). */
     async delete(id: number): Promise<boolean> {
-      const path = `/runners/${id}`;
-      const res = await t.call('DELETE', path);
-      if (res.status === 404) return false;
-      if (res.status !== 204) throw t.unexpected('DELETE', path, res);
-      return true;
+      return t.remove(`/runners/${id}`);
     },
     /** Every instance runner, all pages. */
     instance(): Promise<RunnerSummary[]> {

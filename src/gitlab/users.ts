@@ -16,10 +16,10 @@ export interface NewUser {
 
 export function usersApi(t: GitLabTransport) {
   return {
-    /** The user with exactly this username, if any (the filter is exact: https://docs.gitlab.com/api/users/#for-non-administrator-users). */
+    /** The user with this username, if any (the filter is exact but case-insensitive, as usernames are: https://docs.gitlab.com/api/users/#for-non-administrator-users). */
     async byUsername(username: string): Promise<User | undefined> {
       const list = await t.all('/users', User, { username });
-      return list.find((u) => u.username === username);
+      return list.find((u) => u.username.toLowerCase() === username.toLowerCase());
     },
     /** Admin only: https://docs.gitlab.com/api/users/#create-a-user */
     create(user: NewUser): Promise<User> {
@@ -36,11 +36,7 @@ export function usersApi(t: GitLabTransport) {
     },
     /** Admin only; `hard_delete` also removes what the user owned. False when there was nothing to delete. */
     async delete(id: number): Promise<boolean> {
-      const path = `/users/${id}`;
-      const res = await t.call('DELETE', path, { query: { hard_delete: true } });
-      if (res.status === 404) return false;
-      if (res.status !== 204) throw t.unexpected('DELETE', path, res);
-      return true;
+      return t.remove(`/users/${id}`, { query: { hard_delete: true } });
     },
   };
 }

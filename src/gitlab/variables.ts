@@ -44,11 +44,7 @@ export function variablesApi(t: GitLabTransport) {
   return {
     /** Undefined on 404. */
     async get(scope: VariableScope, key: string): Promise<Variable | undefined> {
-      const path = `${base(scope)}/${encodeURIComponent(key)}`;
-      const res = await t.call('GET', path);
-      if (res.status === 404) return undefined;
-      if (res.status !== 200) throw t.unexpected('GET', path, res);
-      return t.parse(Variable, res, 'GET', path);
+      return t.find(`${base(scope)}/${encodeURIComponent(key)}`, Variable);
     },
     create(scope: VariableScope, spec: VariableSpec): Promise<Variable> {
       return t.json('POST', base(scope), Variable, { body: body(spec), ok: [201] });
@@ -57,11 +53,7 @@ export function variablesApi(t: GitLabTransport) {
       return t.json('PUT', `${base(scope)}/${encodeURIComponent(spec.key)}`, Variable, { body: body(spec), ok: [200] });
     },
     async delete(scope: VariableScope, key: string): Promise<boolean> {
-      const path = `${base(scope)}/${encodeURIComponent(key)}`;
-      const res = await t.call('DELETE', path);
-      if (res.status === 404) return false;
-      if (res.status !== 204) throw t.unexpected('DELETE', path, res);
-      return true;
+      return t.remove(`${base(scope)}/${encodeURIComponent(key)}`);
     },
   };
 }

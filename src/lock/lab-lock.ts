@@ -104,7 +104,13 @@ export function describeOwner(owner: LockOwner): string {
 
 export async function acquireLabLock(file: string, command: string, options: AcquireOptions): Promise<LabLock> {
   await mkdir(dirname(file), { recursive: true });
-  const me: LockOwner = { pid: process.pid, command, host: hostname(), startedAt: new Date().toISOString(), processStart: processStart(process.pid) };
+  const me: LockOwner = {
+    pid: process.pid,
+    command,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    processStart: processStart(process.pid),
+  };
   const deadline = Date.now() + options.waitMs;
   let told = false;
   for (;;) {

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import type { IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { type Agent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 
@@ -56,7 +56,11 @@ export function labLookup(route: Pick<LabRoute, 'hosts' | 'publishedHost'>): Loo
   };
 }
 
-export function labHttpsClient(route: LabRoute): LabHttpsClient {
+/**
+ * `agent`: a keep-alive agent for a command that makes hundreds of calls (`lab seed`), which
+ * then destroys it when done; without one, every request has its own connection.
+ */
+export function labHttpsClient(route: LabRoute, options: { agent?: Agent } = {}): LabHttpsClient {
   const lookup = labLookup(route);
   return {
     route,
@@ -72,8 +76,8 @@ export function labHttpsClient(route: LabRoute): LabHttpsClient {
             headers: { ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}), ...req.headers },
             ca: route.ca,
             lookup,
-            // One connection per request: no keep-alive sockets that outlive the command.
-            agent: false,
+            // One connection per request unless the caller manages an agent: no keep-alive sockets that outlive the command.
+            agent: options.agent ?? false,
             timeout: req.timeoutMs ?? 10_000,
             ...(req.signal ? { signal: req.signal } : {}),
           },

@@ -53,3 +53,18 @@ export function info(progress: ProgressReporter, text: string): void {
 export function warn(progress: ProgressReporter, text: string): void {
   progress.emit({ type: 'note', level: 'warn', text });
 }
+
+/** Each task's title and parent, by id: what a renderer needs to name a task in full. */
+export function indexTree(tasks: TaskNode[]): { titles: Map<string, string>; parents: Map<string, string> } {
+  const titles = new Map<string, string>();
+  const parents = new Map<string, string>();
+  const walk = (list: TaskNode[], parent: string | undefined) => {
+    for (const n of list) {
+      titles.set(n.id, n.title);
+      if (parent) parents.set(n.id, parent);
+      if (n.children) walk(n.children, n.id);
+    }
+  };
+  walk(tasks, undefined);
+  return { titles, parents };
+}

@@ -2,6 +2,7 @@ import type { LabModel } from '../config/model.js';
 import type { ContainerSpec } from '../engine/spec.js';
 import type { LabHttpsClient, LabRoute } from '../net/https.js';
 import type { RenderedFile } from '../render/files.js';
+import type { ExecResult } from '../util/exec-types.js';
 import type { WaitStrategy } from '../util/wait.js';
 
 /**
@@ -69,7 +70,7 @@ export interface RenderInputs {
 /** How readiness checks reach a service: inside its container, and through the proxy. */
 export interface ReadinessProbe {
   /** Runs a command in the service's running container. */
-  exec(cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  exec(cmd: string[]): Promise<ExecResult>;
   /** The proxy's published HTTPS port, with the lab CA pinned. */
   route: LabRoute;
   https: LabHttpsClient;

@@ -11,7 +11,9 @@ import { readOptional } from '../util/fs.js';
 export async function labRoute(model: LabModel, publishedHost: string): Promise<LabRoute> {
   const ca = (await readOptional(model.paths.tlsCa)) ?? (await readOptional(model.paths.caCert));
   if (ca === undefined) {
-    throw new LabError(`the lab CA certificate is missing (${model.paths.tlsCa})`, { hint: 'Run `lab certs`, or `lab up`, which creates it.' });
+    throw new LabError(`the lab CA certificate is missing (${model.paths.tlsCa})`, {
+      hint: 'Run `lab certs`, or `lab up`, which creates it.',
+    });
   }
   return { publishedHost, port: model.ports.https, hosts: proxiedHosts(model.hosts), ca };
 }

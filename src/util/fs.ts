@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode, fail } from './errors.js';
 
@@ -18,7 +18,7 @@ export interface WriteOptions {
 export async function writeIfChanged(path: string, content: string | Uint8Array, options: WriteOptions = {}): Promise<WriteResult> {
   const next = Buffer.from(content);
   const previous = await readOptional(path);
-  if (previous !== undefined && previous.equals(next)) {
+  if (previous?.equals(next)) {
     if (options.mode !== undefined) await chmod(path, options.mode);
     return 'unchanged';
   }
@@ -46,7 +46,7 @@ export async function atomicWrite(path: string, content: Uint8Array, mode: numbe
  */
 export async function createExclusive(path: string, content: string | Uint8Array, mode: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'wx', mode);
   } catch (err) {

@@ -5,7 +5,8 @@ import { connectEngine } from '../engine/connect.js';
 import { removeContainer } from '../engine/converge.js';
 import { firstLine } from '../engine/errors.js';
 import { stackFilter } from '../engine/labels.js';
-import { stackContainers } from '../engine/observe.js';
+import { stackContainers, toObserved } from '../engine/observe.js';
+import { readRunnerRecord, runnerShortToken } from '../gitlab/bootstrap/runner-record.js';
 import { teardown } from '../gitlab/bootstrap/teardown.js';
 import { info } from '../progress/events.js';
 import { labClient } from '../stack/route.js';
@@ -28,7 +29,10 @@ export interface Inventory {
   certs: string[];
 }
 
-export type DestroyResult = { kind: 'nothing'; stack: string; engine: string } | { kind: 'aborted' } | { kind: 'destroyed'; removed: string[]; keptCa: string | undefined };
+export type DestroyResult =
+  | { kind: 'nothing'; stack: string; engine: string }
+  | { kind: 'aborted' }
+  | { kind: 'destroyed'; removed: string[]; keptCa: string | undefined };
 
 function inside(dir: string, path: string): boolean {
   const rel = relative(dir, path);
@@ -62,12 +66,22 @@ const CA_FILES = ['rootCA.pem', 'rootCA-key.pem'];
 export async function destroy(model: LabModel, ctx: WorkflowContext, options: DestroyOptions): Promise<DestroyResult> {
   const engine = await connectEngine(ctx.env);
   const { docker } = engine;
+  // What the lab's runner made for its jobs carries gitlab-runner's labels, not lab's: the
+  // kept cache volumes, and anything a killed job left. It is this lab's, so it goes too.
+  const runner = await readRunnerRecord(model.paths.runnerRecord).catch(() => undefined);
+  const jobs = runner ? { label: [`com.gitlab.gitlab-runner.runner.id=${runnerShortToken(runner.token)}`] } : undefined;
   const filters = stackFilter(model.name);
-  const [containers, networks, volumes] = await Promise.all([
+  const [ours, networks, volumes, jobContainers, jobNetworks, jobVolumes] = await Promise.all([
     stackContainers(docker, model.name),
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }).then((r) => r.Volumes ?? []),
+    jobs ? docker.listContainers({ all: true, filters: jobs }) : Promise.resolve([]),
+    jobs ? docker.listNetworks({ filters: jobs }) : Promise.resolve([]),
+    jobs ? docker.listVolumes({ filters: jobs }).then((r) => r.Volumes ?? []) : Promise.resolve([]),
   ]);
+  const containers = [...ours, ...jobContainers.map(toObserved)];
+  networks.push(...jobNetworks);
+  volumes.push(...jobVolumes);
   const paths = model.paths;
   const caInside = inside(paths.dir, paths.caroot);
   const inventory: Inventory = {
@@ -102,6 +116,7 @@ export async function destroy(model: LabModel, ctx: WorkflowContext, options: De
     }
   };
   await Promise.all(containers.map((c) => attempt(`container ${c.name}`, () => removeContainer(docker, c.id))));
+  // The containers are gone by now: their networks and volumes can go.
   await Promise.all(networks.map((n) => attempt(`network ${n.Name}`, () => docker.getNetwork(n.Id).remove())));
   await Promise.all(volumes.map((v) => attempt(`volume ${v.Name}`, () => docker.getVolume(v.Name).remove())));
 

@@ -1,3 +1,4 @@
+import { ensureBuilderCerts } from '../certs/builder.js';
 import { ensureCerts } from '../certs/index.js';
 import type { LabModel } from '../config/model.js';
 import type { Engine } from '../engine/connect.js';
@@ -12,6 +13,11 @@ export async function prepareFiles(model: LabModel, engine: Engine, progress: Pr
   const certs = await ensureCerts(model);
   info(progress, `certificates: CA ${certs.ca.action}, leaf ${certs.leaf.action}${certs.leaf.reason ? ` (${certs.leaf.reason})` : ''}`);
   for (const note of certs.warnings) warn(progress, `note: ${note}`);
+  if (model.runner.docker === 'remote' && model.runner.remote && model.runner.remote.certPath === undefined) {
+    // Jobs present this certificate to the remote build engine, which trusts the lab CA.
+    const { client } = await ensureBuilderCerts(model, { client: true });
+    if (client && client.action !== 'reused') info(progress, `builder client certificate: ${client.action} in ${client.dir}`);
+  }
   const gitlabDataExists = await volumeExists(engine.docker, model.volumes.gitlabData);
   for (const note of await prepareSecrets({ model, gitlabDataExists })) warn(progress, `note: ${note}`);
   const written = await writeStack(model, renderStack(model, await loadRenderInputs(model)));

@@ -23,14 +23,22 @@ export interface StatusReport {
   services: ServiceStatus[];
 }
 
-export function serviceStatus(service: string, name: string, url: string | null, c: ObservedContainer | undefined, hash: string): ServiceStatus {
+export function serviceStatus(
+  service: string,
+  name: string,
+  url: string | null,
+  c: ObservedContainer | undefined,
+  hash: string,
+): ServiceStatus {
   return {
     service,
     container: name,
     state: c?.state ?? 'missing',
     health: c?.health ?? null,
     image: c?.image ?? null,
-    ports: (c?.ports ?? []).map((p) => ({ host: p.host, container: p.container })).filter((p, i, all) => all.findIndex((q) => q.host === p.host) === i),
+    ports: (c?.ports ?? [])
+      .map((p) => ({ host: p.host, container: p.container }))
+      .filter((p, i, all) => all.findIndex((q) => q.host === p.host) === i),
     url,
     upToDate: c ? c.hash === hash : null,
   };
@@ -45,7 +53,13 @@ export async function status(model: LabModel, env: NodeJS.ProcessEnv): Promise<S
     Promise.all(containerSpecs(model).map((s) => desiredService(model, s))),
   ]);
   const services = desired.map(({ spec, hash }) =>
-    serviceStatus(spec.service, spec.containerName, urls.get(spec.service) ?? null, containers.find((c) => c.service === spec.service), hash),
+    serviceStatus(
+      spec.service,
+      spec.containerName,
+      urls.get(spec.service) ?? null,
+      containers.find((c) => c.service === spec.service),
+      hash,
+    ),
   );
   return { stack: model.name, engine: engine.endpoint.address, services };
 }

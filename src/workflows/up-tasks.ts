@@ -9,7 +9,7 @@ import { type ContainerAction, type DesiredService, type DesiredStack, type Plan
 import { describeProgress, pullImage } from '../engine/pull.js';
 import { waitForContainer } from '../engine/readiness.js';
 import { bootstrap, type ContainerRef } from '../gitlab/bootstrap/index.js';
-import { labHttpsClient, type LabRoute } from '../net/https.js';
+import { type LabRoute, labHttpsClient } from '../net/https.js';
 import type { TaskDef } from '../progress/tasks.js';
 import type { ServiceDefinition } from '../services/definition.js';
 import type { ServiceName } from '../services/registry.js';
@@ -96,10 +96,18 @@ export function upTasks(up: UpPlan): TaskDef[] {
         const ref = containers.get(service.name);
         if (!ref || !service.readiness) return 'nothing to wait for';
         const r = await route();
-        const probe = { exec: (cmd: string[]) => execIn(engine.docker, ref.id, cmd, { timeoutMs: 10_000 }), route: r, https: labHttpsClient(r) };
+        const probe = {
+          exec: (cmd: string[]) => execIn(engine.docker, ref.id, cmd, { timeoutMs: 10_000 }),
+          route: r,
+          https: labHttpsClient(r),
+        };
         let waited = 0;
         for (const strategy of service.readiness(model, probe)) {
-          waited += await waitForContainer(engine, service.name, ref, strategy, { timeoutMs: up.timeoutMs, signal: t.signal, report: (text) => t.output(text) });
+          waited += await waitForContainer(engine, service.name, ref, strategy, {
+            timeoutMs: up.timeoutMs,
+            signal: t.signal,
+            report: (text) => t.output(text),
+          });
         }
         return `ready after ${elapsed(waited)}`;
       },

@@ -2,8 +2,11 @@ import type { LabModel } from '../config/model.js';
 import { connectEngine } from '../engine/connect.js';
 import { preflightPorts } from '../engine/converge.js';
 import { readEnvFiles } from '../engine/create.js';
+import type { EngineEndpoint } from '../engine/endpoint.js';
 import { observe } from '../engine/observe.js';
 import { conflictMessage, describePlan, type PullPolicy, planStack } from '../engine/plan.js';
+import { type DaemonFinding, socketDaemonFindings } from '../host/daemon-prerequisites.js';
+import { loadLabCa } from '../host/trust/lab-ca.js';
 import { warn } from '../progress/events.js';
 import { runTasks } from '../progress/tasks.js';
 import { enabledServices } from '../services/registry.js';
@@ -23,7 +26,9 @@ export interface UpOptions {
   skipRunner: boolean;
 }
 
-export type UpResult = { kind: 'plan'; stack: string; engine: string; lines: string[] } | { kind: 'up'; summary: Summary };
+export type UpResult =
+  | { kind: 'plan'; stack: string; engine: string; lines: string[] }
+  | { kind: 'up'; summary: Summary; daemon: DaemonFinding[] };
 
 /**
  * `lab up`: files first (certificates, secrets, rendered config), then the engine is
@@ -58,10 +63,26 @@ export async function up(model: LabModel, ctx: WorkflowContext, options: UpOptio
       hint: `Load or pull ${one ? 'it' : 'them'} yourself (\`docker pull ${first ?? ''}\`), or use --pull missing.`,
     });
   }
-  for (const s of plan.strays) warn(ctx.progress, `note: ${s} carries this stack's labels but is no desired service; left alone (\`lab destroy\` removes it)`);
+  for (const s of plan.strays)
+    warn(ctx.progress, `note: ${s} carries this stack's labels but is no desired service; left alone (\`lab destroy\` removes it)`);
   await preflightPorts(engine, stack, plan, desired.services, observed);
 
   await runTasks(upTasks({ engine, model, stack, plan, desired, services, timeoutMs: options.timeoutMs }), ctx.progress);
   // Reaching this line means every task succeeded, the runner included unless skipped.
-  return { kind: 'up', summary: summary(model, engine.endpoint, options.skipRunner ? 'skipped (--skip-runner)' : 'in contact with GitLab') };
+  const daemon =
+    model.runner.docker === 'socket' && !options.skipRunner
+      ? await socketModeFindings(model, engine.endpoint, ctx.lab ?? ((args) => `lab ${args}`))
+      : [];
+  return {
+    kind: 'up',
+    summary: summary(model, engine.endpoint, options.skipRunner ? 'skipped (--skip-runner)' : 'in contact with GitLab'),
+    daemon,
+  };
+}
+
+/** In socket mode the engine host's daemon serves the jobs: what it still lacks. */
+async function socketModeFindings(model: LabModel, endpoint: EngineEndpoint, lab: (args: string) => string): Promise<DaemonFinding[]> {
+  const ca = await loadLabCa(model);
+  const findings = await socketDaemonFindings({ model, endpoint, caDer: ca.der, lab });
+  return findings.filter((f) => f.status !== 'ok');
 }

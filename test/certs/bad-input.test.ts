@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import forge from 'node-forge';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { certFiles, copyTree, expectExit, fingerprintOf, labCerts, modeOf, openssl, snapshot, verify } from '../helpers/certs.js';
 import { LAB_BIN } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { certFiles, copyTree, expectExit, fingerprintOf, labCerts, modeOf, openssl, snapshot, verify } from '../helpers/certs.js';
 
 /*
  * Every bad CA gets exit code 2 (the rule is written down in src/certs/errors.ts),

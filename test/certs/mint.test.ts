@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LabRun } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
 import {
   certFiles,
   certText,
@@ -16,6 +14,8 @@ import {
   snapshot,
   verify,
 } from '../helpers/certs.js';
+import type { LabRun } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // One cold `lab certs` on defaults (no lab.yml), examined from every side.
 // tempDir registers its clean-up with afterAll, so it is called at the top level, not in a hook.

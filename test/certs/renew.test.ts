@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/tmp.js';
 import {
   certFiles,
   certText,
@@ -17,6 +16,7 @@ import {
   verify,
   writeLabYml,
 } from '../helpers/certs.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const serial = async (file: string) => (await openssl(['x509', '-in', file, '-noout', '-serial'])).stdout.trim();
 

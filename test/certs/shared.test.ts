@@ -3,8 +3,6 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { runLab } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
 import {
   certFiles,
   certText,
@@ -17,6 +15,9 @@ import {
   verify,
   writeLabYml,
 } from '../helpers/certs.js';
+import { runLab } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { requireTool } from '../helpers/tools.js';
 
 // Where a system-wide install would leave traces (Debian's ca-certificates layout).
 const SYSTEM_STORES = ['/etc/ssl/certs', '/usr/local/share/ca-certificates', '/usr/share/ca-certificates'];
@@ -129,6 +130,7 @@ describe('sharing one CA across labs', () => {
   });
 
   it("reuses an mkcert CAROOT as it is, and mkcert's own run installs nothing system-wide", async () => {
+    await requireTool('mkcert');
     const home = join(root, 'home');
     const caroot = join(root, 'mkcert-ca');
     await mkdir(home, { recursive: true });

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createOutput } from '../../src/cli/output.js';
+import { listrReporter } from '../../src/cli/progress/listr.js';
 import { plainReporter } from '../../src/cli/progress/plain.js';
 import { runTasks } from '../../src/progress/tasks.js';
 import { sleep } from '../../src/util/time.js';
@@ -11,7 +12,12 @@ function capture() {
   stream.on('data', (c: Buffer) => {
     text += c.toString();
   });
-  const out = createOutput({ stdout: stream as unknown as NodeJS.WriteStream, stderr: stream as unknown as NodeJS.WriteStream, color: false, env: {} });
+  const out = createOutput({
+    stdout: stream as unknown as NodeJS.WriteStream,
+    stderr: stream as unknown as NodeJS.WriteStream,
+    color: false,
+    env: {},
+  });
   return { out, text: () => text };
 }
 
@@ -27,8 +33,8 @@ describe('plain progress (pipes, CI)', () => {
     );
     const lines = text().trim().split('\n');
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d start Containers › gitlab: create$/);
-    expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d done  Containers › gitlab: create: created \(\d+\.\ds\)$/);
-    expect(lines[2]).toMatch(/^\d\d:\d\d:\d\d skip  Runner: skipped \(--skip-runner\)$/);
+    expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d done {2}Containers › gitlab: create: created \(\d+\.\ds\)$/);
+    expect(lines[2]).toMatch(/^\d\d:\d\d:\d\d skip {2}Runner: skipped \(--skip-runner\)$/);
   });
 
   it('keeps every logged step but throttles live detail, and names only the task that failed', async () => {
@@ -67,7 +73,41 @@ describe('plain progress (pipes, CI)', () => {
     expect(all.match(/tick/g)).toHaveLength(1);
     expect(all).toContain('pair › chatty: step one');
     expect(all).toContain('pair › chatty: step two');
-    expect(all).toMatch(/fail  pair › broken/);
-    expect(all).not.toMatch(/fail  pair › chatty/);
+    expect(all).toMatch(/fail {2}pair › broken/);
+    expect(all).not.toMatch(/fail {2}pair › chatty/);
+  });
+});
+
+describe('listr2 progress (terminals)', () => {
+  it('mirrors the task tree to the end, a success and a failure alike, without waiting on tasks that never ran', async () => {
+    const { out } = capture();
+    await runTasks(
+      [
+        {
+          title: 'first',
+          run: async (t) => {
+            t.output('working');
+            return 'done';
+          },
+        },
+        {
+          title: 'group',
+          concurrent: true,
+          children: [
+            { title: 'a', run: async () => undefined },
+            { title: 'b', skip: 'not needed' },
+          ],
+        },
+      ],
+      listrReporter(out),
+    );
+    const failing = runTasks(
+      [
+        { title: 'breaks', run: async () => Promise.reject(new Error('broken')) },
+        { title: 'never', run: async () => 'ran' },
+      ],
+      listrReporter(out),
+    );
+    await expect(failing).rejects.toThrow('broken');
   });
 });

@@ -26,7 +26,9 @@ function uncommentDefaults(text: string): string {
       const top = /^([a-zA-Z]+):/.exec(line);
       if (top) section = top[1] ?? '';
       const m = /^(\s+)# (\w+): (.*)$/.exec(line);
-      if (m && allowedKeys([section]).includes(m[2] ?? '') && m[2] !== 'extraConfig') return `${m[1]}${m[2]}: ${m[3]}`;
+      // extraConfig and runner.remote are shown as examples, not as defaults.
+      const example = m?.[2] === 'extraConfig' || (section === 'runner' && m?.[2] === 'remote');
+      if (m && allowedKeys([section]).includes(m[2] ?? '') && !example) return `${m[1]}${m[2]}: ${m[3]}`;
       return line;
     })
     .join('\n');

@@ -40,7 +40,11 @@ const CASES: Case[] = [
   {
     // "Billion laughs": each level multiplies the aliases of the one before.
     name: 'a YAML alias bomb',
-    yaml: ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`), ''].join('\n'),
+    yaml: [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`),
+      '',
+    ].join('\n'),
     error: 'lab.yml:2:8: YAML aliases expand too far',
     hint: 'lab.yml needs no anchors',
   },
@@ -50,7 +54,11 @@ const CASES: Case[] = [
     error: 'lab.yml:2:3: labels.dev.lab.stack: "dev.lab.stack" is reserved',
   },
   { name: 'a label key with capitals', yaml: 'labels:\n  Team: x\n', error: 'lab.yml:2:3: labels.Team: "Team" is not a label key' },
-  { name: 'a label value that is no string', yaml: 'labels:\n  com.example.n: 3\n', error: 'lab.yml:2:18: labels.com.example.n: must be a string' },
+  {
+    name: 'a label value that is no string',
+    yaml: 'labels:\n  com.example.n: 3\n',
+    error: 'lab.yml:2:18: labels.com.example.n: must be a string',
+  },
   // typos and unknown keys
   {
     name: 'top-level typo',
@@ -173,7 +181,26 @@ const CASES: Case[] = [
     error: 'lab.yml:3:5: gitlab.environment.1BAD: "1BAD" is not an environment variable name',
   },
   // runner, images, certs
-  { name: 'unknown docker mode', yaml: 'runner:\n  docker: podman\n', error: 'lab.yml:2:11: runner.docker: must be "socket" or "dind"' },
+  {
+    name: 'unknown docker mode',
+    yaml: 'runner:\n  docker: podman\n',
+    error: 'lab.yml:2:11: runner.docker: must be "socket", "dind" or "remote"',
+  },
+  {
+    name: 'remote without an engine',
+    yaml: 'runner:\n  docker: remote\n',
+    error: 'lab.yml:2:11: runner.docker: is "remote", but runner.remote.host names no engine',
+  },
+  {
+    name: 'a remote engine that is no TLS address',
+    yaml: 'runner:\n  docker: remote\n  remote:\n    host: builder.test\n',
+    error: 'lab.yml:4:11: runner.remote.host: must be a Docker TLS address such as "tcp://builder.test:2376"',
+  },
+  {
+    name: 'a relative socket path',
+    yaml: 'runner:\n  dockerSocket: docker.sock\n',
+    error: 'lab.yml:2:17: runner.dockerSocket: must be an absolute path',
+  },
   { name: 'concurrent zero', yaml: 'runner:\n  concurrent: 0\n', error: 'lab.yml:2:15: runner.concurrent: must be at least 1' },
   {
     name: 'unknown pull policy',

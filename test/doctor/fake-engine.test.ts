@@ -238,8 +238,8 @@ describe('lab doctor: certificates', () => {
     expect(d.check('certs.ca').fix).toContain(`lab --dir ${lab.dir} certs`);
     expect(d.check('certs.leaf').status).toBe('fail');
     // Without a CA nothing can be pinned: readiness fails with the same remedy.
-    expect(d.check('gitlab.readiness').status).toBe('fail');
-    expect(d.check('runner.online').status).toBe('skip');
+    expect(d.check('gitlab.route').status).toBe('fail');
+    expect(d.check('runner.contact').status).toBe('skip');
   });
 
   it('warns under 30 days and fails when expired, for the CA and for the leaf', async () => {
@@ -297,8 +297,10 @@ describe('lab doctor: output', () => {
       'trust.docker',
       'certs.ca',
       'certs.leaf',
-      'gitlab.readiness',
-      'runner.online',
+      'gitlab.ready',
+      'gitlab.route',
+      'runner.contact',
+      'runner.build',
     ]);
     for (const c of d.report.checks) {
       expect(Object.keys(c).sort()).toEqual(['detail', 'fix', 'id', 'status', 'title']);
@@ -325,6 +327,6 @@ describe('lab doctor: output', () => {
       expect(i, `${c.id} in:\n${text.stdout}`).toBeGreaterThanOrEqual(0);
       if (c.fix) expect(lines[i + 1]).toMatch(/^ +fix: \S/);
     }
-    expect(lines.at(-1)).toMatch(/^12 checks: \d+ ok, \d+ warn, \d+ fail/);
+    expect(lines.at(-1)).toMatch(/^14 checks: \d+ ok, \d+ warn, \d+ fail/);
   });
 });

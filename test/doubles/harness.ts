@@ -2,7 +2,7 @@
 // and the probe run from a client container on the lab network.
 import { join } from 'node:path';
 import { docker } from '../helpers/docker.js';
-import { type MintedLab, mintCerts } from '../host/helpers/pki.js';
+import { type MintedLab, mintCerts } from '../helpers/pki.js';
 
 export interface ProbeResult {
   ok: boolean;

@@ -4,9 +4,9 @@ import { readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker } from '../helpers/docker.js';
+import { docker, withRunLabel } from '../helpers/docker.js';
 import { doctorJson, statuses } from '../helpers/doctor.js';
-import { type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
+import { createAdminToken, type FixtureLab, fixtureLab, fixtureSuite, gitlabApi } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
 import { snapshotTree } from '../helpers/tree.js';
 
@@ -60,16 +60,23 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
     certsDBefore = existsSync(join(DOCKER_ETC, 'certs.d'));
     lab = await fixtureLab(tempDir, { prefix: 'rg', uniqueDomain: true });
     registry = `${lab.hosts.registry}:${lab.ports.https}`;
-    image = `${registry}/lab/demo:1`;
+    image = `${registry}/root/demo:1`;
     const up = await lab.up();
     expect(up.exitCode, up.all).toBe(0);
+    // The registry takes pushes only into a project the pusher may write to, as GitLab's does.
+    const token = await createAdminToken(lab);
+    const project = await gitlabApi(lab, 'POST', '/projects', { token, json: { name: 'demo', visibility: 'private' } });
+    expect(project.status).toBe(201);
 
     // A tiny image of our own: one file with unique content, so its digest is new to the registry.
     const context = await tempDir('lab-e2e-image-');
     await writeFile(join(context, 'hello.txt'), `hello from ${lab.name} ${randomBytes(8).toString('hex')}\n`);
     await writeFile(join(context, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
     // The legacy builder: nothing to pull, no BuildKit needed.
-    const built = await execa('docker', ['build', '-q', '-t', image, context], { env: { DOCKER_BUILDKIT: '0' }, reject: false });
+    const built = await execa('docker', withRunLabel(['build', '-q', '-t', image, context]), {
+      env: { DOCKER_BUILDKIT: '0' },
+      reject: false,
+    });
     expect(built.exitCode, built.stderr).toBe(0);
     builtId = (await imageFacts(image))?.id ?? '';
     expect(builtId).toMatch(/^sha256:/);
@@ -77,6 +84,7 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
 
   afterAll(async () => {
     // Undo in the order that leaves the least behind, whatever failed above.
+    if (registry) await execa('docker', ['logout', registry], { reject: false });
     if (lab) {
       await lab.lab(['trust', '--uninstall']);
       await lab.lab(['hosts', '--remove']);
@@ -121,6 +129,18 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
     const caFile = join(DOCKER_ETC, 'certs.d', registry, 'ca.crt');
     expect(await readFile(caFile)).toEqual(await readFile(join(lab.dir, 'certs', 'ca', 'rootCA.pem')));
 
+    // Anonymous pushes are refused by the registry's token auth; log in as root.
+    const anonymous = await push();
+    expect(anonymous.exitCode).not.toBe(0);
+    expect(anonymous.all).toMatch(/denied|unauthorized|authentication required/i);
+    const password = /GITLAB_ROOT_PASSWORD=(.*)/.exec(await readFile(join(lab.dir, '.lab', 'secrets', 'gitlab.env'), 'utf8'))?.[1] ?? '';
+    const login = await execa('docker', ['login', registry, '--username', 'root', '--password-stdin'], {
+      input: password,
+      reject: false,
+      all: true,
+    });
+    expect(login.exitCode, login.all).toBe(0);
+
     const r = await push();
     expect(r.exitCode, r.all).toBe(0);
     pushedDigest = /digest: (sha256:[0-9a-f]{64})/.exec(r.all)?.[1] ?? '';
@@ -135,7 +155,7 @@ describe.runIf(run)('registry e2e: docker push and pull through the proxy, trust
     expect(pull.all).toContain(`Digest: ${pushedDigest}`);
     const facts = await imageFacts(image);
     expect(facts?.id).toBe(builtId);
-    expect(facts?.digests).toContain(`${registry}/lab/demo@${pushedDigest}`);
+    expect(facts?.digests).toContain(`${registry}/root/demo@${pushedDigest}`);
 
     const d = await doctorJson(lab.dir);
     expect(d.check('trust.docker'), statuses(d.report)).toMatchObject({ status: 'ok', fix: null });

@@ -1,10 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { doctorJson, statuses } from '../helpers/doctor.js';
-import { type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
-import { tempDir } from '../helpers/tmp.js';
-import { snapshotTree } from '../helpers/tree.js';
 import {
   ANCHORS,
   BUNDLE,
@@ -14,8 +10,12 @@ import {
   type StoreSnapshot,
   snapshotDebianStore,
 } from '../helpers/debian-store.js';
+import { doctorJson, statuses } from '../helpers/doctor.js';
+import { type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { curlSystem } from '../helpers/https.js';
 import { readOptionalBytes } from '../helpers/snapshot.js';
+import { tempDir } from '../helpers/tmp.js';
+import { snapshotTree } from '../helpers/tree.js';
 
 /**
  * `lab trust --system` against a running fixture lab, proven with the tool users have:

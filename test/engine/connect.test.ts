@@ -39,7 +39,8 @@ describe('an unreachable engine', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(`lab: error: no Docker engine at unix://${join(dir, 'no-such.sock')}: the socket does not exist`);
     expect(lines[1]).toMatch(/^hint: Start Docker/);
-    expect(took).toBeLessThan(2000 + 1500); // the check itself is bounded at 2 s; the rest is node start-up
+    // The check itself is bounded at 2 s; the rest is node start-up on a busy machine. A hang would take minutes.
+    expect(took).toBeLessThan(2000 + 8000);
   });
 
   it('gives up after 2 s when the engine accepts but never answers', async () => {
@@ -51,7 +52,7 @@ describe('an unreachable engine', () => {
     expect(r.stderr).toContain(`lab: error: the Docker engine at tcp://127.0.0.1:${silentPort} did not answer within 2 s`);
     expect(r.stderr).toMatch(/\nhint: /);
     expect(took).toBeGreaterThanOrEqual(1900);
-    expect(took).toBeLessThan(2000 + 1500);
+    expect(took).toBeLessThan(2000 + 8000);
   });
 
   it('resolves the current Docker context from DOCKER_CONFIG and names it in the error', async () => {

@@ -52,6 +52,8 @@ describe('containerCreateOptions', () => {
     expect(body.HostConfig?.PortBindings).toEqual({
       '80/tcp': [{ HostIp: '', HostPort: '80' }],
       '8443/tcp': [{ HostIp: '', HostPort: '8443' }],
+      // Git over SSH: Traefik's TCP entry point listens on the published port too.
+      '2222/tcp': [{ HostIp: '', HostPort: '2222' }],
     });
     expect(body.NetworkingConfig?.EndpointsConfig?.['demo-net']).toEqual({
       IPAMConfig: { IPv4Address: '10.213.47.254' },

@@ -1,14 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { LabModel } from '../../src/config/model.js';
 import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { canonicalJson, configHash } from '../../src/engine/hash.js';
-import type { LabModel } from '../../src/config/model.js';
 import { containerSpecOf } from '../../src/stack/desired.js';
 
 const gitlabService = (model: LabModel) => containerSpecOf(model, 'gitlab');
 const traefikService = (model: LabModel) => containerSpecOf(model, 'traefik');
+
 import { tempDir } from '../helpers/tmp.js';
 
 async function lab(yml = 'name: h\n') {

@@ -105,7 +105,7 @@ describe('planStack', () => {
   it('recreates a container whose image changed under the same tag', () => {
     const d = desired();
     const o = converged(d);
-    o.images[d.services[0]!.spec.image] = 'sha256:newer';
+    o.images[d.services[0]?.spec.image ?? ''] = 'sha256:newer';
     const plan = planStack(d, o, 'missing');
     expect(plan.containers[0]).toMatchObject({ kind: 'recreate', reason: 'image changed' });
   });

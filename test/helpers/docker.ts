@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { createServer } from 'node:net';
 import { execa } from 'execa';
+import { runLabelArgs } from './run-label.js';
 
 let available: Promise<boolean> | undefined;
 
@@ -51,8 +52,30 @@ export async function uniqueStack(prefix = 't'): Promise<TestStack> {
   return { name, subnet: `10.${b}.${c}.0/24`, proxyIp: `10.${b}.${c}.254`, ports };
 }
 
+/** Subcommands that create something: the run label goes right after them, so the reaper finds it. */
+const CREATING = [
+  ['run'],
+  ['create'],
+  ['build'],
+  ['container', 'run'],
+  ['container', 'create'],
+  ['network', 'create'],
+  ['volume', 'create'],
+  ['image', 'build'],
+];
+
+/** Labels what `args` creates with this run's label (see run-label.ts). */
+export function withRunLabel(args: string[]): string[] {
+  const match = CREATING.filter((cmd) => cmd.every((word, i) => args[i] === word)).sort((a, b) => b.length - a.length)[0];
+  return match ? [...args.slice(0, match.length), ...runLabelArgs(), ...args.slice(match.length)] : args;
+}
+
+/** The docker CLI, as a user runs it; whatever it creates carries the run label. */
 export async function docker(args: string[], options: { reject?: boolean; input?: string } = {}) {
-  return execa('docker', args, { reject: options.reject ?? true, ...(options.input === undefined ? {} : { input: options.input }) });
+  return execa('docker', withRunLabel(args), {
+    reject: options.reject ?? true,
+    ...(options.input === undefined ? {} : { input: options.input }),
+  });
 }
 
 export async function exists(kind: 'container' | 'network' | 'volume', name: string): Promise<boolean> {

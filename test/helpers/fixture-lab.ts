@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { type LabRun, runLab } from './cli.js';
 import { docker, purgeStack, requireDocker, type TestStack, uniqueStack } from './docker.js';
+import { runLabels } from './run-label.js';
 
 // No vitest import here (nor of tmp.ts, which registers a hook): the benches use this module too.
 
@@ -97,6 +98,9 @@ export async function fixtureLab(makeDir: (prefix: string) => Promise<string>, o
         `  traefik: ${FIXTURE_IMAGES.traefik}`,
         `  gitlab: ${FIXTURE_IMAGES.gitlab}`,
         `  runner: ${FIXTURE_IMAGES.runner}`,
+        // Every container, network and volume lab creates carries this run's label.
+        'labels:',
+        ...Object.entries(runLabels()).map(([k, v]) => `  ${k}: "${v}"`),
         'gitlab:',
         '  environment:',
         ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),

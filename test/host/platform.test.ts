@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/config/model.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { EngineEndpoint } from '../../src/engine/endpoint.js';
-import { caNickname } from '../../src/host/trust/lab-ca.js';
 import { hostsNotes, isLoopbackIp, planHosts, resolveHost, systemHostsFile } from '../../src/host/hosts/entries.js';
 import { certutilInstallHint, linuxFamily, parseOsRelease } from '../../src/host/platform.js';
 import { describeStep, shellQuote } from '../../src/host/privilege.js';
 import { dockerCaFile } from '../../src/host/trust/docker.js';
+import { caNickname } from '../../src/host/trust/lab-ca.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const model = (yaml: string) => buildModel(parseConfig(yaml), { dir: '/tmp/lab' });

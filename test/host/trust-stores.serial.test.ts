@@ -6,9 +6,10 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLab } from '../helpers/cli.js';
 import { freePort } from '../helpers/docker.js';
-import { tempDir } from '../helpers/tmp.js';
-import { startHttps } from '../helpers/https.js';
 import { makeTrustLab, readJson, type TrustLab } from '../helpers/host-lab.js';
+import { startHttps } from '../helpers/https.js';
+import { tempDir } from '../helpers/tmp.js';
+import { requireTool } from '../helpers/tools.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -118,9 +119,6 @@ async function onPath(command: string): Promise<string | undefined> {
   return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
-// scripts/test-deps.sh installs certutil where it can; without it only the "missing certutil" path runs.
-const hasCertutil = (await onPath('certutil')) !== undefined;
-
 describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
   let root: string;
   let home: string;
@@ -136,7 +134,8 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     other = await makeTrustLab(root, { https: 8443, tag: 'm' });
     dbs = [join(home, '.pki', 'nssdb'), join(home, '.mozilla', 'firefox', 'abcd1234.default-release')];
     for (const db of dbs) await mkdir(db, { recursive: true });
-    if (hasCertutil) for (const db of dbs) await execa('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
+    await requireTool('certutil');
+    for (const db of dbs) await execa('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
   });
 
   it('says how to install certutil when it is missing', async () => {
@@ -151,7 +150,7 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     expect(r.stderr).toContain('sudo apt install libnss3-tools');
   });
 
-  it.runIf(hasCertutil)('installs into ~/.pki/nssdb and each Firefox profile; certutil -V then accepts the CA', async () => {
+  it('installs into ~/.pki/nssdb and each Firefox profile; certutil -V then accepts the CA', async () => {
     const r = await runLab(['--dir', lab.dir, 'trust', '--nss'], { env: { HOME: home } });
     expect(r.exitCode, r.all).toBe(0);
     for (const db of dbs) {
@@ -166,7 +165,7 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     expect(check.stdout.match(/^ok +nss /gm)).toHaveLength(2);
   });
 
-  it.runIf(hasCertutil)('--uninstall removes the nickname from each database again', async () => {
+  it('--uninstall removes the nickname from each database again', async () => {
     const r = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--nss'], { env: { HOME: home } });
     expect(r.exitCode, r.all).toBe(0);
     for (const db of dbs) {
@@ -178,30 +177,25 @@ describe.runIf(process.platform === 'linux')('lab trust --nss', () => {
     expect(check.stdout).toMatch(/fix: Run `lab trust --nss`/);
   });
 
-  it.runIf(hasCertutil)(
-    "leaves a certificate that took the nickname behind lab's back: install refuses, --uninstall keeps it",
-    async () => {
-      const env = { HOME: home };
-      expect((await runLab(['--dir', lab.dir, 'trust', '--nss'], { env })).exitCode).toBe(0);
-      const [swapped = '', untouched = ''] = dbs;
-      await execa('certutil', ['-D', '-d', `sql:${swapped}`, '-n', lab.nick]);
-      await execa('certutil', ['-A', '-d', `sql:${swapped}`, '-t', 'C,,', '-n', lab.nick, '-i', other.caCert]);
+  it("leaves a certificate that took the nickname behind lab's back: install refuses, --uninstall keeps it", async () => {
+    const env = { HOME: home };
+    expect((await runLab(['--dir', lab.dir, 'trust', '--nss'], { env })).exitCode).toBe(0);
+    const [swapped = '', untouched = ''] = dbs;
+    await execa('certutil', ['-D', '-d', `sql:${swapped}`, '-n', lab.nick]);
+    await execa('certutil', ['-A', '-d', `sql:${swapped}`, '-t', 'C,,', '-n', lab.nick, '-i', other.caCert]);
 
-      const again = await runLab(['--dir', lab.dir, 'trust', '--nss'], { env });
-      expect(again.exitCode).toBe(1);
-      expect(again.stderr).toContain(`"${lab.nick}" in sql:${swapped} holds another certificate`);
+    const again = await runLab(['--dir', lab.dir, 'trust', '--nss'], { env });
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(`"${lab.nick}" in sql:${swapped} holds another certificate`);
 
-      const u = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--nss'], { env });
-      expect(u.exitCode, u.all).toBe(0);
-      expect(u.stderr).toContain('now holds another certificate; left in place');
-      const kept = await execa('certutil', ['-L', '-d', `sql:${swapped}`, '-n', lab.nick, '-a']);
-      expect(new X509Certificate(kept.stdout).raw.equals(other.caDer)).toBe(true);
-      expect((await execa('certutil', ['-L', '-d', `sql:${untouched}`, '-n', lab.nick], { reject: false })).exitCode).not.toBe(0);
-    },
-  );
+    const u = await runLab(['--dir', lab.dir, 'trust', '--uninstall', '--nss'], { env });
+    expect(u.exitCode, u.all).toBe(0);
+    expect(u.stderr).toContain('now holds another certificate; left in place');
+    const kept = await execa('certutil', ['-L', '-d', `sql:${swapped}`, '-n', lab.nick, '-a']);
+    expect(new X509Certificate(kept.stdout).raw.equals(other.caDer)).toBe(true);
+    expect((await execa('certutil', ['-L', '-d', `sql:${untouched}`, '-n', lab.nick], { reject: false })).exitCode).not.toBe(0);
+  });
 });
-
-const keytoolOnPath = await onPath('keytool');
 
 describe.runIf(process.platform === 'linux')('lab trust --java', () => {
   let root: string;
@@ -215,8 +209,8 @@ describe.runIf(process.platform === 'linux')('lab trust --java', () => {
     lab = await makeTrustLab(root, { https: 8443, tag: 'j' });
     javaHome = join(root, 'jdk');
     keystore = join(javaHome, 'lib', 'security', 'cacerts');
-    if (!keytoolOnPath) return;
-    keytool = await realpath(keytoolOnPath);
+    await requireTool('keytool');
+    keytool = await realpath((await onPath('keytool')) ?? 'keytool');
     // A private JDK layout: the real keytool, and a copy of its cacerts to change.
     await mkdir(join(javaHome, 'bin'), { recursive: true });
     await mkdir(join(javaHome, 'lib', 'security'), { recursive: true });
@@ -230,7 +224,7 @@ describe.runIf(process.platform === 'linux')('lab trust --java', () => {
     expect(r.stderr).toMatch(/JAVA_HOME is not set/);
   });
 
-  it.runIf(keytoolOnPath !== undefined)('imports the CA with keytool, verifies the fingerprint, and removes it again', async () => {
+  it('imports the CA with keytool, verifies the fingerprint, and removes it again', async () => {
     const env = { JAVA_HOME: javaHome };
     const r = await runLab(['--dir', lab.dir, 'trust', '--java'], { env });
     expect(r.exitCode, r.all).toBe(0);

@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAB_BIN, runLab } from '../helpers/cli.js';
-import { freePort } from '../helpers/docker.js';
-import { tempDir } from '../helpers/tmp.js';
 import {
   ANCHORS,
   BUNDLE,
@@ -16,9 +14,11 @@ import {
   type StoreSnapshot,
   snapshotDebianStore,
 } from '../helpers/debian-store.js';
-import { curlSystem, startHttps } from '../helpers/https.js';
+import { freePort } from '../helpers/docker.js';
 import { makeTrustLab, openForNobody, readJson, type TrustLab } from '../helpers/host-lab.js';
+import { curlSystem, startHttps } from '../helpers/https.js';
 import { type DirSnapshot, describeSnapshot, readOptionalBytes, snapshotDir } from '../helpers/snapshot.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe.runIf(debianRoot)('lab trust --system on Debian (root)', () => {
   let root: string;

@@ -32,7 +32,11 @@ describe('the layer rules of src/ (dependency-cruiser, run by npm run lint)', ()
     ['gitlab-without-engine', 'src/gitlab/client.ts', "import '../engine/plan.js';\n", 'src/engine/plan.ts'],
     ['util-is-a-leaf', 'src/util/time.ts', "import '../config/model.js';\n", 'src/config/model.ts'],
   ])('fail a wrong import (%s)', async (rule, from, text, to) => {
-    const r = await cruise({ [from]: text, [to]: 'export {};\n', 'src/cli/main.ts': `import '../${from.slice(4).replace(/\.ts$/, '.js')}';\n` });
+    const r = await cruise({
+      [from]: text,
+      [to]: 'export {};\n',
+      'src/cli/main.ts': `import '../${from.slice(4).replace(/\.ts$/, '.js')}';\n`,
+    });
     expect(r.exitCode).not.toBe(0);
     expect(r.stdout).toContain(`error ${rule}: ${from} → ${to}`);
   });

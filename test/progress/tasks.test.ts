@@ -29,7 +29,10 @@ describe('runTasks', () => {
     });
     await runTasks([leaf('a'), { title: 'group', children: [leaf('b'), leaf('c')] }, { title: 'skipped', skip: 'not today' }], progress);
     expect(order).toEqual(['a', 'b', 'c']);
-    expect(progress.events[0]).toMatchObject({ type: 'plan', tasks: [{ id: '1' }, { id: '2', children: [{ id: '2.1' }, { id: '2.2' }] }, { id: '3', skip: 'not today' }] });
+    expect(progress.events[0]).toMatchObject({
+      type: 'plan',
+      tasks: [{ id: '1' }, { id: '2', children: [{ id: '2.1' }, { id: '2.2' }] }, { id: '3', skip: 'not today' }],
+    });
     expect(progress.of('done').map((e) => (e.type === 'done' ? [e.id, e.note] : []))).toEqual([
       ['1', 'a done'],
       ['2.1', 'b done'],
@@ -84,7 +87,9 @@ describe('runTasks', () => {
       },
     };
     const after: TaskDef = { title: 'never', run: async () => 'ran' };
-    await expect(runTasks([{ title: 'pair', concurrent: true, children: [waiter, failing] }, after], progress)).rejects.toThrow('the real cause');
+    await expect(runTasks([{ title: 'pair', concurrent: true, children: [waiter, failing] }, after], progress)).rejects.toThrow(
+      'the real cause',
+    );
     expect(stoppedEarly).toBe(true);
     // runTasks returned only after the aborted task had finished.
     expect(finishedAfterFailure).toBe(true);

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { type LabModel, proxiedHosts, publicUrl, registryAddress } from '../../src/config/model.js';
 import type { RenderedFile } from '../../src/render/files.js';
 import { renderStack as renderFiles } from '../../src/stack/render.js';
-import { tempDir } from '../helpers/tmp.js';
 import { at, file, GOLDEN_DIR, modelOf, RENDERED_FILES, renderByPath, tomlOf, unescapeCompose, yamlOf } from '../helpers/stack.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Golden files pin the exact bytes; the checks below the byte comparison read the files
 // back and hold them against the model, so a golden file cannot quietly bless a bug.
@@ -31,7 +31,9 @@ describe.each(CASES)('rendering the $name lab', ({ name, labYml }) => {
     const dir = await tempDir();
     const model = modelOf(labYml, dir);
     const files = renderByPath(model);
-    expect([...files.keys()]).toEqual(RENDERED_FILES);
+    // The dind strategy also renders the dind service's daemon.json.
+    const extra = model.runner.docker === 'dind' ? ['.lab/runner/dind-daemon.json'] : [];
+    expect([...files.keys()]).toEqual([...RENDERED_FILES, ...extra]);
     for (const [rel, rendered] of files) {
       const actual = rendered.content.split(dir).join(LAB_DIR_TOKEN);
       const golden = goldenPath(name, rel);
@@ -99,8 +101,13 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
 
   const traefik = yamlOf(file(files, 'compose/traefik.yml'));
   const t = at(traefik, 'services', 'traefik');
-  // Same port inside and out: https://gitlab.<domain>:<port> means the same in jobs and on the host.
-  expect(at(t, 'ports')).toEqual([`${model.ports.http}:${model.ports.http}`, `${model.ports.https}:${model.ports.https}`]);
+  // Same port inside and out: https://gitlab.<domain>:<port> means the same in jobs and on the host,
+  // and so does ssh://git@gitlab.<domain>:<ssh port> on Traefik's TCP entry point.
+  expect(at(t, 'ports')).toEqual([
+    `${model.ports.http}:${model.ports.http}`,
+    `${model.ports.https}:${model.ports.https}`,
+    `${model.ports.ssh}:${model.ports.ssh}`,
+  ]);
   expect(at(t, 'networks', model.network.name, 'ipv4_address')).toBe(model.network.proxyIp);
   expect(at(t, 'volumes')).toEqual([
     { type: 'bind', source: './traefik', target: '/etc/traefik', read_only: true },
@@ -110,7 +117,8 @@ function checkCompose(model: LabModel, files: Map<string, RenderedFile>): void {
 
   const gitlab = yamlOf(file(files, 'compose/gitlab.yml'));
   const g = at(gitlab, 'services', 'gitlab');
-  expect(at(g, 'ports')).toEqual([`${model.ports.ssh}:22`]);
+  // GitLab publishes nothing: SSH goes through the proxy.
+  expect(at(g, 'ports')).toBeUndefined();
   expect(at(g, 'shm_size')).toBe('256m');
   expect(at(g, 'stop_grace_period')).toBe('120s');
   expect(at(g, 'env_file')).toEqual([{ path: '../.lab/secrets/gitlab.env', required: false }]);
@@ -205,15 +213,20 @@ function checkRunner(model: LabModel, rendered: RenderedFile | undefined, token:
   expect(r.token).toBe(token);
   expect(r.executor).toBe('docker');
   expect(r['tls-ca-file']).toBe('/etc/lab/ca.pem');
+  // Every job gets a network of its own and reaches the lab hosts through the engine host.
+  expect(r.feature_flags).toEqual({ FF_NETWORK_PER_BUILD: true });
+  expect(r.pre_build_script).toContain('update-ca-certificates');
   const docker = r.docker as Record<string, unknown>;
   expect(docker.image).toBe(model.runner.defaultImage);
-  expect(docker.network_mode).toBe(model.network.name);
-  expect(docker.extra_hosts).toEqual(proxiedHosts(model.hosts).map((h) => `${h}:${model.network.proxyIp}`));
-  expect(docker.privileged).toBe(model.runner.docker === 'dind');
+  expect(docker.network_mode).toBeUndefined();
+  expect(docker.extra_hosts).toEqual(proxiedHosts(model.hosts).map((h) => `${h}:host-gateway`));
+  // No job is privileged in any mode; dind privileges only its service image.
+  expect(docker.privileged).toBe(false);
+  expect(docker.services_privileged).toBe(model.runner.docker === 'dind' ? true : undefined);
   expect(docker.pull_policy).toBe(model.runner.pullPolicy);
   const volumes = docker.volumes as string[];
   // The certs.d tree is rendered next to config.toml (a port in a folder name can't be a volume target).
   expect(volumes).toContain(`${model.paths.runnerDir}/certs.d:/etc/docker/certs.d:ro`);
-  expect(volumes.includes('/var/run/docker.sock:/var/run/docker.sock')).toBe(model.runner.docker === 'socket');
-  for (const v of volumes) expect(v).not.toContain('certs/ca');
+  expect(volumes.includes(`${model.runner.dockerSocket}:/var/run/docker.sock`)).toBe(model.runner.docker === 'socket');
+  for (const v of volumes) expect(v).not.toContain(model.paths.caroot);
 }

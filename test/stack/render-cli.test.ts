@@ -1,9 +1,10 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { runLab } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
 import { RENDERED_FILES } from '../helpers/stack.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // `lab render` observed from the outside: the files on disk, their modes and mtimes,
 // and what the command prints.
@@ -93,7 +94,8 @@ describe('lab render', () => {
     expect((await runLab(['render'], { cwd: dir })).exitCode).toBe(0);
     for (const f of RENDERED_FILES) {
       const text = await readFile(join(dir, f), 'utf8');
-      expect(text, f).not.toContain('certs/ca');
+      expect(text, f).not.toContain(join(dir, 'certs', 'ca'));
+      expect(text, f).not.toMatch(/(^|[^a-z/])certs\/ca\//m);
       expect(text, f).not.toContain('rootCA-key');
       expect(text, f).not.toContain('rootCA');
     }
@@ -126,5 +128,32 @@ describe('lab render', () => {
     expect(run.stderr).toMatch(/^lab: error: .*runner\.json is not valid JSON$/m);
     expect(run.stderr).toMatch(/^hint: /m);
     expect(await listFiles(dir)).toEqual(['.lab/secrets/runner.json']);
+  });
+});
+
+describe("the engine's socket in the runner and in socket-mode jobs", () => {
+  const socketOf = async (dir: string) => {
+    const runner = parseYaml(await readFile(join(dir, 'compose', 'runner.yml'), 'utf8')) as {
+      services: { runner: { volumes: { source: string; target: string }[] } };
+    };
+    const toml = await readFile(join(dir, '.lab', 'runner', 'config.toml'), 'utf8');
+    const bind = runner.services.runner.volumes.find((v) => v.target === '/var/run/docker.sock');
+    return { runner: bind?.source, jobs: /"([^"]+):\/var\/run\/docker\.sock"/.exec(toml)?.[1] };
+  };
+
+  it('comes from DOCKER_HOST when that is a unix socket (rootless Docker, Podman)', async () => {
+    const dir = await tempDir();
+    const r = await runLab(['render', '--dir', dir], { env: { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' } });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(await socketOf(dir)).toEqual({ runner: '/run/user/1000/docker.sock', jobs: '/run/user/1000/docker.sock' });
+  });
+
+  it('is the default path for a remote engine, and runner.dockerSocket in lab.yml wins over both', async () => {
+    const dir = await tempDir();
+    expect((await runLab(['render', '--dir', dir], { env: { DOCKER_HOST: 'tcp://10.0.0.9:2375' } })).exitCode).toBe(0);
+    expect(await socketOf(dir)).toEqual({ runner: '/var/run/docker.sock', jobs: '/var/run/docker.sock' });
+    await writeFile(join(dir, 'lab.yml'), 'runner:\n  dockerSocket: /run/podman/podman.sock\n');
+    expect((await runLab(['render', '--dir', dir], { env: { DOCKER_HOST: 'unix:///var/run/docker.sock' } })).exitCode).toBe(0);
+    expect(await socketOf(dir)).toEqual({ runner: '/run/podman/podman.sock', jobs: '/run/podman/podman.sock' });
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/tmp.js';
 import { file, GOLDEN_DIR, keyPaths, modelOf, renderByPath, schemaValidator, yamlOf } from '../helpers/stack.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Every rendered compose and Traefik file, for a spread of configurations, must satisfy
 // the official schemas, and the Traefik files may use only the keys of the container
@@ -40,6 +40,11 @@ const DYNAMIC_KEYS = [
   'http.routers.*.priority',
   'http.services.*.loadBalancer.servers[].url',
   'http.services.*.loadBalancer.passHostHeader',
+  // Git over SSH: a TCP router with HostSNI(`*`) on its own entry point.
+  'tcp.routers.*.rule',
+  'tcp.routers.*.entryPoints[]',
+  'tcp.routers.*.service',
+  'tcp.services.*.loadBalancer.servers[].address',
   'tls.certificates[].certFile',
   'tls.certificates[].keyFile',
   'tls.stores.default.defaultCertificate.certFile',
@@ -94,7 +99,7 @@ describe.each(Object.entries(VARIANTS))('the %s lab', (_name, labYml) => {
     const doc = yamlOf(file(renderByPath(modelOf(labYml, await tempDir())), 'compose/traefik/dynamic/lab.yml'));
     const validate = schemaValidator('traefik-v3-file-provider.json');
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
-    for (const path of contractPaths(doc, /^(http\.(?:routers|services)\.)[^.]+/)) expect(DYNAMIC_KEYS).toContain(path);
+    for (const path of contractPaths(doc, /^((?:http|tcp)\.(?:routers|services)\.)[^.]+/)) expect(DYNAMIC_KEYS).toContain(path);
     const rules = Object.values((doc.http as { routers: Record<string, { rule: string }> }).routers).map((r) => r.rule);
     for (const rule of rules) expect(rule).toMatch(/^(?:(?:Host|HostRegexp)\(`[^`]+`\)(?: \|\| |$))+$/);
   });

@@ -7,6 +7,7 @@ import { runLab } from '../helpers/cli.js';
 import { docker, exists, inspectContainer } from '../helpers/docker.js';
 import { FIXTURE_IMAGES, type FixtureLab, fixtureLab, fixtureSuite } from '../helpers/fixture-lab.js';
 import { tempDir } from '../helpers/tmp.js';
+import { requireTool } from '../helpers/tools.js';
 
 const run = await fixtureSuite();
 
@@ -131,7 +132,8 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
       url: `https://traefik.test:${lab.stack.ports.https}`,
       upToDate: true,
     });
-    expect(traefik?.ports.map((p) => p.host).sort()).toEqual([lab.stack.ports.http, lab.stack.ports.https].sort());
+    // Traefik publishes http, https and, on its TCP entry point, Git over SSH.
+    expect(traefik?.ports.map((p) => p.host).sort()).toEqual([lab.stack.ports.http, lab.stack.ports.https, lab.stack.ports.ssh].sort());
     expect(report.services.find((s) => s.service === 'runner')?.state).toBe('missing');
   });
 
@@ -192,9 +194,8 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
     expect((JSON.parse(r.stdout) as { services: { state: string }[] }).services[1]?.state).toBe('running');
   });
 
-  it('is listed by docker compose -p <name> ps where the compose plugin exists', async (ctx) => {
-    const plugin = await docker(['compose', 'version'], { reject: false });
-    if (plugin.exitCode !== 0) ctx.skip();
+  it('is listed by docker compose -p <name> ps', async () => {
+    await requireTool('docker compose');
     const r = await docker(['compose', '-p', name, 'ps', '--format', '{{.Name}}']);
     expect(r.stdout.split('\n').sort()).toEqual([names('gitlab'), names('traefik')].sort());
   });
@@ -217,8 +218,7 @@ describe.runIf(run)('lab up / status / down / destroy on the fixture stack', () 
     const r = await runLab(['destroy', '--yes'], { cwd: lab.dir });
     expect(r.exitCode, r.all).toBe(0);
     for (const kind of ['ps -aq', 'network ls -q', 'volume ls -q']) {
-      const [cmd, ...rest] = kind.split(' ');
-      const left = await docker([cmd!, ...rest, '--filter', `label=dev.lab.stack=${name}`]);
+      const left = await docker([...kind.split(' '), '--filter', `label=dev.lab.stack=${name}`]);
       expect(left.stdout.trim(), kind).toBe('');
     }
     expect(await exists('container', names('gitlab'))).toBe(false);

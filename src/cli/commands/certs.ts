@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { IssuedPair } from '../../certs/builder.js';
 import type { CertsReport } from '../../certs/index.js';
 import { KeyPool } from '../../certs/keys.js';
 import { displayPath, labPaths } from '../../config/layout.js';
@@ -11,6 +12,7 @@ export interface CertsCommandOptions {
   renew?: boolean;
   newKey?: boolean;
   caroot?: string;
+  builder?: string;
   json?: boolean;
 }
 
@@ -25,12 +27,24 @@ export default async function certs(options: CertsCommandOptions, ctx: CliContex
 
   // Imported only now, so that valibot, yaml and the rest load while the key generates.
   const [{ model }, { ensureCerts }] = await Promise.all([loadLabFor(ctx, caroot), import('../../certs/index.js')]);
-  const report = await withLock(model, 'certs', ctx, () =>
-    ensureCerts(model, { newCa: options.newCa === true, renew: options.renew === true, newKey: options.newKey === true, keys }),
-  );
+  const { report, builder } = await withLock(model, 'certs', ctx, async () => {
+    const report = await ensureCerts(model, {
+      newCa: options.newCa === true,
+      renew: options.renew === true,
+      newKey: options.newKey === true,
+      keys,
+    });
+    if (options.builder === undefined) return { report, builder: undefined };
+    const { ensureBuilderCerts, dockerdTlsFlags } = await import('../../certs/builder.js');
+    const pair = (await ensureBuilderCerts(model, { server: options.builder, keys })).server;
+    return { report, builder: pair ? { ...pair, dockerd: dockerdTlsFlags(BUILDER_TLS_DIR) } : undefined };
+  });
 
-  if (options.json) ctx.out.json(toJson(report));
-  else printReport(report, ctx);
+  if (options.json) ctx.out.json({ ...(toJson(report) as object), ...(builder ? { builder } : {}) });
+  else {
+    printReport(report, ctx);
+    if (builder) printBuilder(builder, ctx);
+  }
   for (const warning of report.warnings) ctx.out.warn(`${ctx.out.style.yellow('warning:')} ${warning}`);
   return 0;
 }
@@ -85,6 +99,21 @@ function printReport(report: CertsReport, ctx: CliContext): void {
   if (report.tlsCa.action !== 'unchanged')
     out.info(`      ${report.tlsCa.action} ${displayPath(report.tlsCa.path)} (the CA copy for containers)`);
   if (ca.action !== 'reused') out.info(`Trust the new CA with \`lab trust\`.`);
+}
+
+/** Where the certificates go on the builder, in the printed instructions. */
+const BUILDER_TLS_DIR = '/etc/docker/lab-tls';
+
+/** Where the pair lies and how to start dockerd with it on the builder. */
+function printBuilder(pair: IssuedPair & { dockerd: string[] }, ctx: CliContext): void {
+  const { out } = ctx;
+  const on = BUILDER_TLS_DIR;
+  out.result(`builder ${pair.action} ${displayPath(pair.dir)} (ca.pem, server-cert.pem, server-key.pem)`);
+  out.result(`      SANs: ${pair.names.join(', ')}`);
+  out.info(`Copy the folder to the builder and start its engine with TLS, for example:`);
+  out.info(`  scp -r ${displayPath(pair.dir)} ${pair.names[0] ?? 'builder'}:${on}`);
+  out.info(`  dockerd ${pair.dockerd.join(' ')}`);
+  out.info('Jobs reach it with a client certificate that `lab up` mints from the lab CA (runner.docker: remote).');
 }
 
 function toJson(report: CertsReport): unknown {

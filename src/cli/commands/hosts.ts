@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveEndpoint } from '../../engine/endpoint.js';
-import { type HostsTarget, planHosts, systemHostsFile } from '../../host/hosts/entries.js';
 import { HostsFileError } from '../../host/hosts/block.js';
+import { type HostsTarget, planHosts, systemHostsFile } from '../../host/hosts/entries.js';
 import { applyHostsBlock, HostsAccessError } from '../../host/hosts/file.js';
 import { shellQuote } from '../../host/privilege.js';
 import { fail, UsageError } from '../../util/errors.js';

@@ -1,5 +1,5 @@
-import { parseConfig } from '../../config/parse.js';
 import { displayPath, labPaths } from '../../config/layout.js';
+import { parseConfig } from '../../config/parse.js';
 import { configTemplate } from '../../config/template.js';
 import { UsageError } from '../../util/errors.js';
 import { readOptional, writeIfChanged } from '../../util/fs.js';

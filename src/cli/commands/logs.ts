@@ -26,7 +26,13 @@ export default async function logsCommand(options: LogsCommandOptions, ctx: CliC
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   try {
-    await logs(model, ctx.env, service, { follow: options.follow === true, tail, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+    await logs(model, ctx.env, service, {
+      follow: options.follow === true,
+      tail,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: controller.signal,
+    });
   } finally {
     process.off('SIGINT', stop);
   }

@@ -11,7 +11,10 @@ export interface RenderOptions {
 export default async function renderCommand(options: RenderOptions, ctx: CliContext): Promise<void> {
   // Invalid config throws here (exit 2), before anything is written.
   const { model } = await loadLabFor(ctx);
-  const [{ renderStack, writeStack }, { loadRenderInputs }] = await Promise.all([import('../../stack/render.js'), import('../../stack/inputs.js')]);
+  const [{ renderStack, writeStack }, { loadRenderInputs }] = await Promise.all([
+    import('../../stack/render.js'),
+    import('../../stack/inputs.js'),
+  ]);
   const written = await withLock(model, 'render', ctx, async () => writeStack(model, renderStack(model, await loadRenderInputs(model))));
   const files = written.map((w) => ({ path: relative(model.paths.dir, w.path), result: w.result }));
   if (options.json) {

@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import type { LabModel } from '../../config/model.js';
 import { describeStep, type Privilege, runSteps, type Step } from '../../host/privilege.js';
 import { checkTrust } from '../../host/trust/check.js';
 import { buildTrustContext, buildUninstallContext, planInstall, planUninstall, storeApplicability } from '../../host/trust/index.js';
 import { forgetInstall, locationOf, readTrustRecord, recordInstall, storeOf, type TrustStore } from '../../host/trust/record.js';
 import { type InstallPlan, TRUST_STORES, type TrustCheck } from '../../host/trust/types.js';
+import { builderCertDir } from '../../services/runner/build-strategy.js';
 import { UsageError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
 import { loadLabFor } from '../lab.js';
@@ -31,7 +33,9 @@ export default async function trust(options: TrustOptions, ctx: CliContext): Pro
   // --check and --dry-run change nothing; installing and uninstalling take the lab's lock.
   if (options.check) return check(model, explicit, ctx);
   if (options.dryRun) return options.uninstall ? uninstall(model, explicit, true, ctx) : install(model, explicit, true, ctx);
-  return withLock(model, 'trust', ctx, () => (options.uninstall ? uninstall(model, explicit, false, ctx) : install(model, explicit, false, ctx)));
+  return withLock(model, 'trust', ctx, () =>
+    options.uninstall ? uninstall(model, explicit, false, ctx) : install(model, explicit, false, ctx),
+  );
 }
 
 const pad = (store: string) => store.padEnd(6);
@@ -65,9 +69,35 @@ async function install(model: LabModel, explicit: TrustStore[], dryRun: boolean,
   }
   const plans = await planInstall(tctx, stores, recorded);
   for (const plan of plans) failed = (await applyPlan(plan, explicit, dryRun, tctx.privilege, model, ctx)) || failed;
+  if (model.runner.docker === 'remote' && (explicit.length === 0 || explicit.includes('docker'))) {
+    failed = (await trustBuilder(model, dryRun, ctx)) || failed;
+  }
   if (stores.length === 0 && !failed) out.result('no trust store applies on this machine; nothing to do');
   if (dryRun) out.info('dry run: nothing was changed');
   return failed ? 1 : 0;
+}
+
+/** The remote build engine's daemon, which pushes to the lab registry itself; returns whether that failed. */
+async function trustBuilder(model: LabModel, dryRun: boolean, ctx: CliContext): Promise<boolean> {
+  const { out } = ctx;
+  const s = out.style;
+  const dir = builderCertDir(model);
+  if (!dir) return false;
+  if (dryRun) {
+    out.result(
+      `plan docker  ${model.runner.remote?.hostname ?? 'builder'}: the lab CA into its /etc/docker/certs.d, through the Engine API`,
+    );
+    return false;
+  }
+  const { trustOnBuilder } = await import('../../host/trust/builder.js');
+  const result = await trustOnBuilder(model, await readFile(model.paths.tlsCa, 'utf8'), dir, ctx.env);
+  if (result.status === 'installed') {
+    out.result(`${s.green('ok')}   docker ${result.location}: ${result.detail}`);
+    return false;
+  }
+  out.warn(`${s.yellow('todo')} docker ${result.location}: ${result.detail}; run on the builder:`);
+  for (const command of result.commands) out.warn(`    $ ${command}`);
+  return true;
 }
 
 /** Runs one plan and prints its line; returns whether it counts as a failure. */

@@ -1,5 +1,5 @@
 import type { Listr, ListrTask } from 'listr2';
-import type { ProgressEvent, ProgressReporter, TaskNode } from '../../progress/events.js';
+import { indexTree, type ProgressEvent, type ProgressReporter, type TaskNode } from '../../progress/events.js';
 import type { Output } from '../output.js';
 
 interface Deferred {
@@ -30,7 +30,7 @@ export function listrReporter(out: Output): ProgressReporter {
   const ends = new Map<string, Deferred>();
   const handles = new Map<string, Mirror>();
   const pending = new Map<string, Partial<Mirror>>();
-  const titles = new Map<string, string>();
+  let titles = new Map<string, string>();
   let run: Promise<unknown> = Promise.resolve();
 
   const end = (id: string) => {
@@ -45,13 +45,6 @@ export function listrReporter(out: Output): ProgressReporter {
     const handle = handles.get(id);
     if (handle) Object.assign(handle, change);
     else pending.set(id, { ...pending.get(id), ...change });
-  };
-
-  const index = (list: TaskNode[]) => {
-    for (const n of list) {
-      titles.set(n.id, n.title);
-      if (n.children) index(n.children);
-    }
   };
 
   const start = async (tasks: TaskNode[]) => {
@@ -83,7 +76,7 @@ export function listrReporter(out: Output): ProgressReporter {
         else out.info(e.text);
         return;
       case 'plan':
-        index(e.tasks);
+        titles = indexTree(e.tasks).titles;
         run = start(e.tasks);
         return;
       case 'output':

@@ -1,4 +1,4 @@
-import type { ProgressEvent, ProgressReporter, TaskNode } from '../../progress/events.js';
+import { indexTree, type ProgressEvent, type ProgressReporter } from '../../progress/events.js';
 import { elapsed } from '../../util/time.js';
 import type { Output } from '../output.js';
 
@@ -12,17 +12,9 @@ const OUTPUT_EVERY_MS = 5000;
 export function plainReporter(out: Output): ProgressReporter {
   const stamp = () => new Date().toTimeString().slice(0, 8);
   const line = (text: string) => out.info(`${stamp()} ${text}`);
-  const titles = new Map<string, string>();
-  const parents = new Map<string, string>();
+  let titles = new Map<string, string>();
+  let parents = new Map<string, string>();
   const lastOutput = new Map<string, { at: number; text: string }>();
-
-  const index = (list: TaskNode[], parent: string | undefined) => {
-    for (const n of list) {
-      titles.set(n.id, n.title);
-      if (parent) parents.set(n.id, parent);
-      if (n.children) index(n.children, n.id);
-    }
-  };
   const fullTitle = (id: string): string => {
     const parent = parents.get(id);
     const own = titles.get(id) ?? id;
@@ -36,7 +28,7 @@ export function plainReporter(out: Output): ProgressReporter {
         else out.info(e.text);
         return;
       case 'plan':
-        index(e.tasks, undefined);
+        ({ titles, parents } = indexTree(e.tasks));
         return;
       case 'start':
         return line(`start ${fullTitle(e.id)}`);

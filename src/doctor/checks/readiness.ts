@@ -1,10 +1,14 @@
 import { proxiedHosts } from '../../config/model.js';
+import { execIn } from '../../engine/exec.js';
+import { stackContainers } from '../../engine/observe.js';
 import { type LabHttpsClient, labHttpsClient } from '../../net/https.js';
+import { READINESS_CURL } from '../../services/gitlab/definition.js';
 import { errnoCode, errorMessage, LabError } from '../../util/errors.js';
 import { readOptional } from '../../util/fs.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
+import { ENGINE_CHECK } from './engine.js';
 
-export const READINESS_CHECK = 'gitlab.readiness';
+export const READINESS_CHECK = 'gitlab.route';
 
 /**
  * The lab the way a browser reaches it: the proxy's published HTTPS port, SNI and Host
@@ -47,47 +51,68 @@ export function transportFailure(ctx: DoctorContext, url: string, err: unknown):
 }
 
 /**
- * GitLab is ready behind the proxy: `/-/readiness` answers 200.
- * https://docs.gitlab.com/administration/monitoring/health_check/#readiness
+ * GitLab answers through the proxy, as users and jobs reach it: the API without a token
+ * answers 401 from GitLab itself (the proxy's own answers are 404, 502, 503 and 504). The
+ * health endpoints are no use here: GitLab hides them from clients outside
+ * `monitoring_whitelist`, which a remote engine's callers are.
  */
 export const readinessCheck: DoctorCheck = {
   id: READINESS_CHECK,
-  title: 'GitLab ready (through the proxy)',
+  title: 'GitLab through the proxy',
   async run(ctx, signal) {
     const host = ctx.model.hosts.gitlab;
     const client = await labClientFor(ctx);
-    const url = `https://${host}:${ctx.model.ports.https}/-/readiness`;
+    const url = `https://${host}${ctx.model.ports.https === 443 ? '' : `:${ctx.model.ports.https}`}/api/v4/version`;
     let status: number;
     try {
-      status = (await client.request({ host, path: '/-/readiness', timeoutMs: 4000, signal })).status;
+      status = (await client.request({ host, path: '/api/v4/version', timeoutMs: 4000, signal })).status;
     } catch (err) {
       return transportFailure(ctx, url, err);
     }
-    if (status === 200) return { status: 'ok', detail: `${url} answered 200` };
-    if (status === 503)
+    if (status === 401 || status === 200) return { status: 'ok', detail: `${url} answered ${status} from GitLab` };
+    if (status === 502 || status === 503 || status === 504)
       return {
         status: 'fail',
-        detail: `${url} answered 503: GitLab is starting or a component is down`,
-        fix: `Wait a minute and run doctor again, or follow \`${ctx.lab('logs gitlab -f')}\`.`,
+        detail: `${url} answered ${status}: GitLab is starting, or the proxy cannot reach it`,
+        fix: `Wait a minute and run doctor again, or see \`${ctx.lab('status')}\` and \`${ctx.lab('logs gitlab -f')}\`.`,
       };
-    if (status === 502 || status === 504)
+    if (status === 404)
       return {
         status: 'fail',
-        detail: `${url} answered ${status}: the proxy cannot reach GitLab`,
-        fix: `Run \`${ctx.lab('status')}\`; \`${ctx.lab('up')}\` starts what is missing.`,
+        detail: `${url} answered 404: the proxy has no route for ${host}`,
+        fix: `Run \`${ctx.lab('up')}\` so the proxy's routes are rendered again.`,
       };
-    if (status === 404) {
-      // GitLab hides the health endpoints from clients outside monitoring_whitelist.
-      return {
-        status: 'fail',
-        detail: `${url} answered 404: this client is not in GitLab's monitoring_whitelist, or the proxy has no route for ${host}`,
-        fix: `Run \`${ctx.lab('up')}\` so the rendered configuration (which allows the lab network) is applied.`,
-      };
-    }
     return {
       status: 'fail',
       detail: `${url} answered ${status}`,
       fix: `Look at \`${ctx.lab('logs gitlab')}\` and \`${ctx.lab('logs traefik')}\`.`,
+    };
+  },
+};
+
+/**
+ * GitLab's own readiness, asked inside its container, where the client is 127.0.0.1 and
+ * always in `monitoring_whitelist`. https://docs.gitlab.com/administration/monitoring/health_check/#readiness
+ */
+export const gitlabReadyCheck: DoctorCheck = {
+  id: 'gitlab.ready',
+  title: 'GitLab ready (inside its container)',
+  needs: [ENGINE_CHECK],
+  async run(ctx) {
+    const { engine } = await ctx.engine();
+    const gitlab = (await stackContainers(engine.docker, ctx.model.name)).find((c) => c.service === 'gitlab');
+    if (gitlab?.state !== 'running')
+      return { status: 'fail', detail: `GitLab's container is ${gitlab ? gitlab.state : 'missing'}`, fix: `Run \`${ctx.lab('up')}\`.` };
+    const r = await execIn(engine.docker, gitlab.id, [...READINESS_CURL], { timeoutMs: 4000 });
+    const code = r.stdout.trim();
+    if (r.exitCode === 0 && code === '200') return { status: 'ok', detail: '/-/readiness answered 200 inside the container' };
+    return {
+      status: 'fail',
+      detail:
+        code && code !== '000'
+          ? `/-/readiness answered ${code} inside the container: GitLab is starting or a component is down`
+          : `GitLab does not answer inside its container (curl exit ${r.exitCode})`,
+      fix: `Wait a minute and run doctor again, or follow \`${ctx.lab('logs gitlab -f')}\`.`,
     };
   },
 };

@@ -47,7 +47,10 @@ export const runnerCheck: DoctorCheck = {
   async run(ctx, signal) {
     const { paths } = ctx.model;
     const runnerPath = paths.runnerRecord;
-    const [runner, admin] = await Promise.all([look(() => readRunnerRecord(paths.runnerRecord)), look(() => readAdminToken(paths.adminToken))]);
+    const [runner, admin] = await Promise.all([
+      look(() => readRunnerRecord(paths.runnerRecord)),
+      look(() => readAdminToken(paths.adminToken)),
+    ]);
     if (runner.kind === 'absent')
       return {
         status: 'warn',
@@ -65,7 +68,12 @@ export const runnerCheck: DoctorCheck = {
       };
     }
     const { id } = runner.value;
-    const client = gitlabClient(await labClientFor(ctx), { host: ctx.model.hosts.gitlab, token: admin.value.token, signal, timeoutMs: 4000 });
+    const client = gitlabClient(await labClientFor(ctx), {
+      host: ctx.model.hosts.gitlab,
+      token: admin.value.token,
+      signal,
+      timeoutMs: 4000,
+    });
     let found: { contactedAt: string | null; serverNow: number } | undefined;
     try {
       found = await client.runners.contact(id);
@@ -83,6 +91,10 @@ export const runnerCheck: DoctorCheck = {
     if (found.contactedAt === null) return { status: 'fail', detail: `runner ${id} has never contacted GitLab`, fix };
     const ago = Math.max(0, Math.round((found.serverNow - Date.parse(found.contactedAt)) / 1000));
     if (ago * 1000 <= CONTACT_WINDOW_MS) return { status: 'ok', detail: `runner ${id} contacted GitLab ${ago} s ago` };
-    return { status: 'fail', detail: `runner ${id} last contacted GitLab ${ago} s ago: it polls every few seconds when it can reach GitLab`, fix };
+    return {
+      status: 'fail',
+      detail: `runner ${id} last contacted GitLab ${ago} s ago: it polls every few seconds when it can reach GitLab`,
+      fix,
+    };
   },
 };

@@ -80,7 +80,9 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult>
 
   const password = await step('root password', gitlab, () => readRootPasswordOptional(paths.gitlabEnv));
   // The bootstrap itself never needs the password (the admin token comes from gitlab-rails).
-  ctx.report(password === undefined ? 'root password: unknown to lab (see the note above)' : 'root password: in .lab/secrets/gitlab.env (user root)');
+  ctx.report(
+    password === undefined ? 'root password: unknown to lab (see the note above)' : 'root password: in .lab/secrets/gitlab.env (user root)',
+  );
 
   const http = await step('admin token', gitlab, () => ctx.https());
   const clientWith = (token: string) => gitlabClient(http, { host: model.hosts.gitlab, token, signal: ctx.signal });
@@ -95,7 +97,9 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult>
       report: ctx.report,
     }),
   );
-  ctx.report(`admin token: ${admin.action === 'created' ? `created (${admin.reason ?? 'new'})` : admin.action}, valid until ${admin.expiresAt}`);
+  ctx.report(
+    `admin token: ${admin.action === 'created' ? `created (${admin.reason ?? 'new'})` : admin.action}, valid until ${admin.expiresAt}`,
+  );
 
   const { runners } = clientWith(admin.token);
   const registration = { model, file: paths.runnerRecord, runners, report: ctx.report };
@@ -115,7 +119,9 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult>
   for (let attempt = 0; ; attempt++) {
     const ensured = await step('runner', gitlab, () => ensureRunner(registration, rejected));
     const extra = ensured.removedStale !== undefined ? `; deleted the stale runner #${ensured.removedStale}` : '';
-    ctx.report(`runner: ${ensured.action} #${ensured.id} (${runnerMarker(model)})${ensured.reason ? ` because ${ensured.reason}` : ''}${extra}`);
+    ctx.report(
+      `runner: ${ensured.action} #${ensured.id} (${runnerMarker(model)})${ensured.reason ? ` because ${ensured.reason}` : ''}${extra}`,
+    );
 
     // The last contact before lab acts: only a newer one proves the runner reaches GitLab now.
     const since = await step('runner', gitlab, () => lastContact(runners, ensured.id));

@@ -1,3 +1,4 @@
+import type { ExecOptions, ExecResult } from '../../util/exec-types.js';
 
 /**
  * Ruby in the GitLab container through `gitlab-rails runner`
@@ -9,18 +10,6 @@
  * (railties' RunnerCommand: `[<'Some.ruby(code)'> | <filename.rb> | -]`).
  */
 export type Exec = (containerId: string, cmd: string[], options?: ExecOptions) => Promise<ExecResult>;
-
-export interface ExecOptions {
-  /** Written to the command's stdin, then closed: the channel for secrets. */
-  stdin?: string;
-  timeoutMs?: number;
-}
-
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
 
 const GITLAB_RAILS = '/opt/gitlab/bin/gitlab-rails';
 

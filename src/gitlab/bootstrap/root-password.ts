@@ -77,8 +77,7 @@ export async function ensureRootPassword(file: string): Promise<{ password: stri
 /** The root password from gitlab.env; an error naming the file when there is none. */
 export async function readRootPassword(file: string): Promise<string> {
   const password = await readRootPasswordOptional(file);
-  if (password === undefined)
-    throw fail(`${file} is missing`, 'It holds the root password; `lab up` creates it before GitLab is created.');
+  if (password === undefined) throw fail(`${file} is missing`, 'It holds the root password; `lab up` creates it before GitLab is created.');
   return password;
 }
 

@@ -20,3 +20,12 @@ export async function readRunnerRecord(file: string): Promise<RunnerRecord | und
   if (stored) registerSecret(stored.token);
   return stored;
 }
+
+/**
+ * The short form of a runner token that gitlab-runner puts into the names and the
+ * `com.gitlab.gitlab-runner.runner.id` label of everything its docker executor creates
+ * (helpers.ShortenToken: the token without its prefix, first 9 characters).
+ */
+export function runnerShortToken(token: string): string {
+  return token.replace(/^glrt-(t[123]_)?/, '').slice(0, 9);
+}

@@ -56,7 +56,11 @@ async function removeMarked(runners: RunnersApi, marker: string, keep: number | 
 }
 
 async function create(ctx: RunnerContext, marker: string): Promise<{ id: number; token: string }> {
-  const created = await ctx.runners.createInstance({ description: marker, tagList: ctx.model.runner.tags, runUntagged: ctx.model.runner.runUntagged });
+  const created = await ctx.runners.createInstance({
+    description: marker,
+    tagList: ctx.model.runner.tags,
+    runUntagged: ctx.model.runner.runUntagged,
+  });
   registerSecret(created.token);
   killPoint('runner:created');
   await writeJsonSecret(ctx.file, { id: created.id, token: created.token, description: marker, createdAt: new Date().toISOString() });
@@ -85,7 +89,8 @@ export async function ensureRunner(ctx: RunnerContext, rejected?: number): Promi
     // https://docs.gitlab.com/api/runners/#get-runners-details
     const existing = await runners.get(stored.id);
     if (!existing) reason = `runner #${stored.id} no longer exists in GitLab`;
-    else if (rejected !== stored.id) return { id: stored.id, token: stored.token, action: 'reused', removedOrphans, removedStale: undefined };
+    else if (rejected !== stored.id)
+      return { id: stored.id, token: stored.token, action: 'reused', removedOrphans, removedStale: undefined };
     else {
       reason = `GitLab rejects the token of runner #${stored.id}`;
       // Only a runner that carries this lab's marker is lab's to delete: after a GitLab
@@ -140,7 +145,11 @@ export interface WaitContactOptions {
 export type ContactOutcome = { kind: 'contact'; elapsedMs: number } | { kind: 'rejected'; reason: string };
 
 /** Whether a contact proves the runner reaches GitLab now. Pure. */
-export function provesContact(contactedAt: string | null, serverNow: number, options: Pick<WaitContactOptions, 'since' | 'runnerKept'>): boolean {
+export function provesContact(
+  contactedAt: string | null,
+  serverNow: number,
+  options: Pick<WaitContactOptions, 'since' | 'runnerKept'>,
+): boolean {
   if (contactedAt === null) return false;
   const at = Date.parse(contactedAt);
   if (options.since === null || at > Date.parse(options.since)) return true;
@@ -158,7 +167,11 @@ export async function waitForContact(runners: RunnersApi, id: number, options: W
     description: `a contact from runner #${id}`,
     async check() {
       const c = await runners.contact(id);
-      if (!c) throw fail(`runner #${id} disappeared from GitLab while lab waited for it`, 'Something deleted it; run `lab up` again to register a new one.');
+      if (!c)
+        throw fail(
+          `runner #${id} disappeared from GitLab while lab waited for it`,
+          'Something deleted it; run `lab up` again to register a new one.',
+        );
       if (provesContact(c.contactedAt, c.serverNow, options)) return { ready: true };
       return { ready: false, detail: c.contactedAt === null ? 'never contacted' : `last contact ${c.contactedAt}` };
     },
@@ -178,7 +191,8 @@ export async function waitForContact(runners: RunnersApi, id: number, options: W
   if (outcome.ready) return { kind: 'contact', elapsedMs: outcome.elapsedMs };
   if (outcome.reason === 'aborted') throw abortError();
   if (rejected) return { kind: 'rejected', reason: rejected.reason };
-  const why = outcome.reason === 'gave-up' ? (outcome.detail ?? 'it stopped') : `it made no contact within ${Math.round(options.timeoutMs / 1000)}s`;
+  const why =
+    outcome.reason === 'gave-up' ? (outcome.detail ?? 'it stopped') : `it made no contact within ${Math.round(options.timeoutMs / 1000)}s`;
   throw fail(
     `runner #${id} has not reached GitLab: ${why}`,
     'The runner cannot reach GitLab: its log below shows why (TLS, name resolution, network or token); fix it and run `lab up` again.',

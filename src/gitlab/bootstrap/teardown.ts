@@ -28,7 +28,8 @@ export async function teardown(ctx: TeardownContext): Promise<void> {
     const what = stored ? `runner #${stored.id}` : `the runners of ${runnerMarker(ctx.model)}`;
     if (!admin) return note(`no admin token in ${paths.adminToken}; ${what} was not deleted in GitLab`);
     if (ctx.gitlab === 'missing') return note(`there is no GitLab container; ${what} was not deleted in GitLab`);
-    if (ctx.gitlab === 'stopped') return note(`GitLab is not running; ${what} was not deleted in GitLab (its record goes with GitLab's data)`);
+    if (ctx.gitlab === 'stopped')
+      return note(`GitLab is not running; ${what} was not deleted in GitLab (its record goes with GitLab's data)`);
     const client = gitlabClient(await ctx.https(), { host: ctx.model.hosts.gitlab, token: admin.token, timeoutMs: 5000 });
     if (!(await client.tokens.self())) return note(`GitLab does not accept lab's admin token; ${what} was not deleted in GitLab`);
     const deleted = await deleteLabRunners(client.runners, ctx.model);

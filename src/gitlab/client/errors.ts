@@ -24,7 +24,8 @@ export class GitLabApiError extends LabError {
 function hintFor(status: number): string {
   if (status === 0) return 'GitLab did not answer: check `lab status` and `lab doctor`, then try again.';
   if (status === 401) return "GitLab does not accept lab's token (unknown, expired or revoked): run `lab up`, which renews it.";
-  if (status === 403) return "The token may not do this (a missing scope or permission); `lab up` recreates lab's admin token with the api scope.";
+  if (status === 403)
+    return "The token may not do this (a missing scope or permission); `lab up` recreates lab's admin token with the api scope.";
   if (status === 404) return 'GitLab does not know it (or hides it from this token): check the name, or whether it was deleted.';
   if (status === 409 || status === 400 || status === 422) return 'GitLab refused the request as it stands; the message above says why.';
   if (status === 429) return 'GitLab is rate-limiting or still migrating; wait a moment and run the command again.';

@@ -40,7 +40,16 @@ export interface GitLabTransport {
   /** One call; any status comes back (the resource module decides what each means). */
   call(method: string, path: string, options?: CallOptions): Promise<HttpsResponse>;
   /** Parses a 2xx answer with `schema`; any other status is a GitLabApiError. */
-  json<S extends v.GenericSchema>(method: string, path: string, schema: S, options?: CallOptions & { ok?: number[] }): Promise<v.InferOutput<S>>;
+  json<S extends v.GenericSchema>(
+    method: string,
+    path: string,
+    schema: S,
+    options?: CallOptions & { ok?: number[] },
+  ): Promise<v.InferOutput<S>>;
+  /** A single resource, or undefined when GitLab says 404. */
+  find<S extends v.GenericSchema>(path: string, schema: S, options?: CallOptions): Promise<v.InferOutput<S> | undefined>;
+  /** Deletes; false when there was nothing to delete (404). `ok` are the statuses that mean done (204 by default). */
+  remove(path: string, options?: CallOptions & { ok?: number[] }): Promise<boolean>;
   /** Every page of a list (offset pagination, 100 per page). */
   all<S extends v.GenericSchema>(path: string, item: S, query?: Query): Promise<v.InferOutput<S>[]>;
   /** Parses an answer the caller already judged by its status. */
@@ -124,7 +133,8 @@ export function gitlabTransport(client: LabHttpsClient, options: TransportOption
     }
   };
 
-  const unexpected = (method: string, path: string, res: HttpsResponse) => new GitLabApiError(method, path, res.status, errorDetail(res.body));
+  const unexpected = (method: string, path: string, res: HttpsResponse) =>
+    new GitLabApiError(method, path, res.status, errorDetail(res.body));
 
   const parse = <S extends v.GenericSchema>(schema: S, res: HttpsResponse, method: string, path: string): v.InferOutput<S> => {
     let value: unknown;
@@ -148,6 +158,18 @@ export function gitlabTransport(client: LabHttpsClient, options: TransportOption
       const ok = callOptions.ok ?? [200, 201];
       if (!ok.includes(res.status)) throw unexpected(method, path, res);
       return parse(schema, res, method, path);
+    },
+    async find(path, schema, callOptions = {}) {
+      const res = await call('GET', path, callOptions);
+      if (res.status === 404) return undefined;
+      if (res.status !== 200) throw unexpected('GET', path, res);
+      return parse(schema, res, 'GET', path);
+    },
+    async remove(path, callOptions = {}) {
+      const res = await call('DELETE', path, callOptions);
+      if (res.status === 404) return false;
+      if (!(callOptions.ok ?? [204]).includes(res.status)) throw unexpected('DELETE', path, res);
+      return true;
     },
     async all(path, item, query = {}) {
       const list: v.InferOutput<typeof item>[] = [];

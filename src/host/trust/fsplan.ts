@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode } from '../../util/errors.js';
 import { readOptional } from '../../util/fs.js';
-import { fingerprintOf } from './lab-ca.js';
 import type { Step } from '../privilege.js';
+import { fingerprintOf } from './lab-ca.js';
 
 /**
  * The folders `mkdir -p dir` would create, outermost first. lab records them so that

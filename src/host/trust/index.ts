@@ -1,8 +1,8 @@
 import type { LabModel } from '../../config/model.js';
 import { resolveEndpoint } from '../../engine/endpoint.js';
-import { loadLabCa } from './lab-ca.js';
 import { detectPlatform, type PlatformInfo } from '../platform.js';
 import type { Privilege } from '../privilege.js';
+import { loadLabCa } from './lab-ca.js';
 import { storeOf, type TrustInstall, type TrustStore } from './record.js';
 import { STORES } from './stores.js';
 import {

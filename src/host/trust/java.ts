@@ -1,9 +1,9 @@
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { hexFingerprint } from './lab-ca.js';
 import { exists } from '../platform.js';
 import type { Step } from '../privilege.js';
+import { hexFingerprint } from './lab-ca.js';
 import type { TrustInstall } from './record.js';
 import type { Applicability, InstallPlan, TrustCheck, TrustContext, UninstallContext, UninstallPlan } from './types.js';
 

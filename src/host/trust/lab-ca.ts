@@ -40,7 +40,7 @@ export function parseCertificate(data: Buffer | string): X509Certificate | undef
 export function isSameCertificate(data: Buffer | string | undefined, der: Buffer): boolean {
   if (data === undefined) return false;
   const cert = parseCertificate(data);
-  return cert !== undefined && cert.raw.equals(der);
+  return cert?.raw.equals(der) === true;
 }
 
 /** SHA-256 (lower-case hex) of the certificate in `data`, or undefined when there is none. */

@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { fingerprintOf } from './lab-ca.js';
 import { certutilInstallHint, exists, type PlatformInfo, which } from '../platform.js';
 import type { Step } from '../privilege.js';
+import { fingerprintOf } from './lab-ca.js';
 import { commandProbe } from './probe.js';
 import type { TrustInstall } from './record.js';
 import type { Applicability, InstallPlan, TrustCheck, TrustContext, UninstallContext, UninstallPlan } from './types.js';

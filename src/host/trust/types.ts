@@ -1,8 +1,8 @@
 import type { LabModel } from '../../config/model.js';
 import type { EngineEndpoint } from '../../engine/endpoint.js';
-import type { LabCa } from './lab-ca.js';
 import type { PlatformInfo } from '../platform.js';
 import type { Privilege, Step } from '../privilege.js';
+import type { LabCa } from './lab-ca.js';
 import type { TrustInstall, TrustStore } from './record.js';
 
 export const TRUST_STORES: readonly TrustStore[] = ['system', 'nss', 'java', 'docker'];

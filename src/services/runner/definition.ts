@@ -3,6 +3,7 @@ import { type LabModel, proxiedHosts } from '../../config/model.js';
 import { PRIVATE_MODE, PUBLIC_MODE } from '../../render/files.js';
 import { CONTAINER_PATHS } from '../container-paths.js';
 import { containerName, defineService } from '../definition.js';
+import { DIND_DAEMON_CONFIG } from './build-strategy.js';
 import { jobCertsDirCa, runnerConfig } from './config-toml.js';
 
 /**
@@ -24,8 +25,8 @@ export const runner = defineService({
     mounts: [
       { type: 'bind', source: { kind: 'lab', path: LAB_LAYOUT.runnerDir }, target: CONTAINER_PATHS.runnerConfigDir, readOnly: false },
       { type: 'bind', source: { kind: 'lab', path: LAB_LAYOUT.tlsCa }, target: CONTAINER_PATHS.caFile, readOnly: true },
-      // The docker executor starts job containers through the engine, in both modes.
-      { type: 'bind', source: { kind: 'host', path: CONTAINER_PATHS.dockerSocket }, target: CONTAINER_PATHS.dockerSocket, readOnly: false },
+      // The docker executor starts job containers through the engine it runs on, in every mode.
+      { type: 'bind', source: { kind: 'host', path: model.runner.dockerSocket }, target: CONTAINER_PATHS.dockerSocket, readOnly: false },
     ],
     ports: [],
     network: { name: model.network.name, aliases: ['runner'] },
@@ -37,6 +38,7 @@ export const runner = defineService({
   routes: () => [],
   files: (model, inputs) => [
     { path: model.paths.runnerConfig, content: runnerConfig(model, inputs.runnerToken ?? ''), mode: PRIVATE_MODE },
+    ...(model.runner.docker === 'dind' ? [{ path: model.paths.dindDaemonConfig, content: DIND_DAEMON_CONFIG, mode: PUBLIC_MODE }] : []),
     ...(inputs.caCert === undefined ? [] : [{ path: jobCertsDirCa(model), content: inputs.caCert, mode: PUBLIC_MODE }]),
   ],
 });

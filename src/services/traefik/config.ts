@@ -68,7 +68,9 @@ function serviceOf(route: HttpRoute): string {
 /** Dynamic configuration: compose/traefik/dynamic/lab.yml, watched by Traefik. */
 export function traefikDynamic(routes: readonly HttpRoute[], tcpRoutes: readonly TcpRoute[]): string {
   const certificate = { certFile: CONTAINER_PATHS.leafCert, keyFile: CONTAINER_PATHS.leafKey };
-  const upstreams = routes.flatMap((r) => ('alias' in r.upstream ? [{ name: r.name, url: `http://${r.upstream.alias}:${r.upstream.port}` }] : []));
+  const upstreams = routes.flatMap((r) =>
+    'alias' in r.upstream ? [{ name: r.name, url: `http://${r.upstream.alias}:${r.upstream.port}` }] : [],
+  );
   const doc = {
     http: {
       routers: Object.fromEntries(

@@ -33,7 +33,13 @@ export const traefik = defineService({
     extraHosts: proxiedHosts(model.hosts).map((host) => ({ host, ip: model.network.proxyIp })),
     restart: 'unless-stopped',
     // The official image ships the `traefik healthcheck` subcommand; it needs `ping` enabled.
-    healthcheck: { test: ['CMD', 'traefik', 'healthcheck', '--ping'], intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 5 },
+    healthcheck: {
+      test: ['CMD', 'traefik', 'healthcheck', '--ping'],
+      intervalSeconds: 10,
+      timeoutSeconds: 5,
+      retries: 3,
+      startPeriodSeconds: 5,
+    },
     privileged: false,
     // The dynamic config is watched by Traefik; the static config and the certificates are not.
     restartOn: [LAB_LAYOUT.traefikStatic, LAB_LAYOUT.leafCert, LAB_LAYOUT.tlsCa],

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_POINTS, type KillPoint } from '../../../src/gitlab/bootstrap/steps.js';
 import { inspectContainer } from '../../helpers/docker.js';
 import { type FixtureLab, fixtureLab, fixtureSuite, gitlabApi } from '../../helpers/fixture-lab.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { instanceRunners, modeOf, OutputLog, readSecrets, runLabRaw, type Secrets, secretPath, sha256 } from '../../helpers/gitlab.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const run = await fixtureSuite();
 

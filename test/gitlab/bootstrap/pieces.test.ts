@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateAdminToken, judgeToken } from '../../../src/gitlab/bootstrap/admin-token.js';
-import type { TokenInfo } from '../../../src/gitlab/tokens.js';
 import { formatGitlabEnv, generatePassword, parseGitlabEnv } from '../../../src/gitlab/bootstrap/root-password.js';
+import type { TokenInfo } from '../../../src/gitlab/tokens.js';
 
 type PasswordRules = (password: string, user: { username: string; name: string; email: string }) => string[];
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -54,13 +54,19 @@ beforeEach(() => {
   seen = [];
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
 
 const client = () =>
-  gitlabClient(labHttpsClient({ publishedHost: '127.0.0.1', port, hosts: ['gitlab.test'], ca }), { host: 'gitlab.test', token: 'glpat-secret-token-123456', timeoutMs: 3000 });
+  gitlabClient(labHttpsClient({ publishedHost: '127.0.0.1', port, hosts: ['gitlab.test'], ca }), {
+    host: 'gitlab.test',
+    token: 'glpat-secret-token-123456',
+    timeoutMs: 3000,
+  });
 
 const runner = { id: 7, description: 'lab:x', runner_type: 'instance_type', status: 'online', contacted_at: '2026-12-01T10:00:00.000Z' };
 
@@ -82,7 +88,10 @@ describe('the GitLab transport', () => {
 
   it('retries a create only when GitLab says it did not process it (429), never after a 502', async () => {
     script = [json(429, { message: 'Retry later' }), json(201, { id: 9, token: 'glrt-abc' })];
-    expect(await client().runners.createInstance({ description: 'lab:x', tagList: [], runUntagged: true })).toEqual({ id: 9, token: 'glrt-abc' });
+    expect(await client().runners.createInstance({ description: 'lab:x', tagList: [], runUntagged: true })).toEqual({
+      id: 9,
+      token: 'glrt-abc',
+    });
     expect(seen.map((s) => s.method)).toEqual(['POST', 'POST']);
 
     seen = [];
@@ -105,7 +114,12 @@ describe('the GitLab transport', () => {
   });
 
   it('follows every page of a list', async () => {
-    const page = (ids: number[], next: string): Handler => json(200, ids.map((id) => ({ ...runner, id })), { 'x-next-page': next });
+    const page = (ids: number[], next: string): Handler =>
+      json(
+        200,
+        ids.map((id) => ({ ...runner, id })),
+        { 'x-next-page': next },
+      );
     script = [page([1, 2], '2'), page([3, 4], '3'), page([5], '')];
     expect((await client().runners.instance()).map((r) => r.id)).toEqual([1, 2, 3, 4, 5]);
     expect(seen.map((s) => new URL(s.url, 'https://x').searchParams.get('page'))).toEqual(['1', '2', '3']);
@@ -123,7 +137,10 @@ describe('the GitLab transport', () => {
   });
 
   it('fails with status 0 and a hint when nothing answers', async () => {
-    const dead = gitlabClient(labHttpsClient({ publishedHost: '127.0.0.1', port: 1, hosts: ['gitlab.test'], ca }), { host: 'gitlab.test', timeoutMs: 500 });
+    const dead = gitlabClient(labHttpsClient({ publishedHost: '127.0.0.1', port: 1, hosts: ['gitlab.test'], ca }), {
+      host: 'gitlab.test',
+      timeoutMs: 500,
+    });
     const err = await dead.transport.json('GET', '/version', v.unknown()).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 0, message: 'GET /api/v4/version failed: ECONNREFUSED' });
     expect((err as LabError).hint).toMatch(/did not answer/);

@@ -6,14 +6,11 @@ import { describe, expect, it } from 'vitest';
 import type { LabModel } from '../../../src/config/model.js';
 import { omnibusConfig, rubyString } from '../../../src/services/gitlab/omnibus.js';
 import { containerSpecOf } from '../../../src/stack/desired.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { at, modelOf } from '../../helpers/stack.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { requireTool } from '../../helpers/tools.js';
 
 const DSL = fileURLToPath(new URL('../../data/omnibus-dsl.rb', import.meta.url));
-const ruby = await execa('ruby', ['--version'], { reject: false }).then(
-  (r) => r.exitCode === 0,
-  () => false,
-);
 
 /** Runs the config through Ruby and returns the settings it assigns. */
 async function evaluate(model: LabModel): Promise<Record<string, unknown>> {
@@ -65,7 +62,8 @@ describe('the Omnibus config', () => {
     expect(rubyString("it's a \\ test")).toBe("'it\\'s a \\\\ test'");
   });
 
-  it.skipIf(!ruby)('evaluates as Ruby to the settings the model asks for (needs ruby)', async () => {
+  it('evaluates as Ruby to the settings the model asks for', async () => {
+    await requireTool('ruby');
     const model = modelOf('network:\n  subnet: 10.77.0.0/16\nports:\n  ssh: 2200\ngitlab:\n  pages: true\n', await tempDir());
     const s = await evaluate(model);
     expect(s.external_url).toBe(`https://${model.hosts.gitlab}`);
@@ -103,7 +101,8 @@ describe('the Omnibus config', () => {
     );
   });
 
-  it.skipIf(!ruby)('evaluates as Ruby without Pages and with the standard profile (needs ruby)', async () => {
+  it('evaluates as Ruby without Pages and with the standard profile', async () => {
+    await requireTool('ruby');
     const s = await evaluate(modelOf('gitlab:\n  profile: standard\n', await tempDir()));
     expect(s.pages_external_url).toBeUndefined();
     expect(s.gitlab_pages).toBeUndefined();

@@ -1,0 +1,3 @@
+module {{lab:import_path}}
+
+go 1.19
