@@ -121,8 +121,9 @@ function problemOf(issue: Issue, file: string, locate: Locator): ConfigProblem {
     };
   }
   let message = issue.message;
-  if (issue.kind === 'schema' && TYPE_NAMES[issue.type] !== undefined) {
-    message = `must be ${TYPE_NAMES[issue.type]}, not ${describe(issue.input)}`;
+  const mismatch = issue.kind === 'schema' ? typeMismatch(issue.type, issue.input) : undefined;
+  if (mismatch !== undefined) {
+    message = mismatch;
   } else if (issue.type === 'integer') {
     message = `${issue.message}, not ${describe(issue.input)}`;
   } else if (last !== undefined && 'origin' in last && last.origin === 'key') {
@@ -143,6 +144,12 @@ const TYPE_NAMES: Record<string, string> = {
   array: 'a list',
   record: 'a mapping',
 };
+
+/** "must be a list, not string \"x\"" for a plain type mismatch of a valibot issue type, else undefined. */
+export function typeMismatch(type: string, input: unknown): string | undefined {
+  const name = TYPE_NAMES[type];
+  return name === undefined ? undefined : `must be ${name}, not ${describe(input)}`;
+}
 
 function crossProblem(issue: ModelIssue, file: string, locate: Locator): ConfigProblem {
   return { file, ...locate(issue.path), field: dotted(issue.path), message: issue.message };

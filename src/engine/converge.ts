@@ -25,6 +25,11 @@ export async function stopContainer(docker: Dockerode, id: string): Promise<void
   await tolerate([304, 404], () => docker.getContainer(id).stop());
 }
 
+/** Restarts a running container (a graceful stop first), so that its process reads its files anew. */
+export async function restartContainer(docker: Dockerode, id: string): Promise<void> {
+  await docker.getContainer(id).restart();
+}
+
 /** Names the network whose subnet overlaps ours, for the error message. */
 async function overlapping(docker: Dockerode, subnet: string): Promise<string | undefined> {
   const ours = parseCidr(subnet);

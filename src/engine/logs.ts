@@ -30,18 +30,39 @@ export function demultiplex(buffer: Buffer): LogFrame[] {
   return frames;
 }
 
-/** The stored logs of a container (not followed), and whether it runs with a TTY (then the logs are not multiplexed). */
-async function storedLogs(container: Dockerode.Container, tail: number | 'all'): Promise<{ tty: boolean; buffer: Buffer }> {
+/**
+ * The stored logs of a container (not followed), and whether it runs with a TTY (then the logs
+ * are not multiplexed). `sinceStart` keeps only what its current process wrote: the engine's
+ * `since` compares with its own clock, as State.StartedAt does, so no clock skew enters.
+ */
+async function storedLogs(
+  container: Dockerode.Container,
+  tail: number | 'all',
+  sinceStart = false,
+): Promise<{ tty: boolean; buffer: Buffer }> {
   const info = await container.inspect();
-  // No `tail` means all lines (the API's default).
-  const raw: Buffer | string = await container.logs({ stdout: true, stderr: true, follow: false, ...(tail === 'all' ? {} : { tail }) });
+  const started = Date.parse(info.State.StartedAt);
+  // The API takes seconds with a fraction (timetypes.ParseTimestamps); no `tail` means all lines.
+  const since = sinceStart && Number.isFinite(started) ? { since: (started / 1000).toFixed(3) } : {};
+  const raw: Buffer | string = await container.logs({
+    stdout: true,
+    stderr: true,
+    follow: false,
+    ...since,
+    ...(tail === 'all' ? {} : { tail }),
+  });
   return { tty: info.Config.Tty === true, buffer: Buffer.isBuffer(raw) ? raw : Buffer.from(raw) };
 }
 
+export interface LastLogLinesOptions {
+  /** Only lines that the container's current process wrote (since State.StartedAt). */
+  sinceStart?: boolean;
+}
+
 /** The last `n` log lines of a container (stdout and stderr interleaved as the engine stored them). */
-export async function lastLogLines(docker: Dockerode, containerId: string, n = 30): Promise<string[]> {
+export async function lastLogLines(docker: Dockerode, containerId: string, n = 30, options: LastLogLinesOptions = {}): Promise<string[]> {
   try {
-    const { tty, buffer } = await storedLogs(docker.getContainer(containerId), n);
+    const { tty, buffer } = await storedLogs(docker.getContainer(containerId), n, options.sinceStart);
     const text = tty
       ? buffer.toString('utf8')
       : demultiplex(buffer)

@@ -102,8 +102,21 @@ export function describeOwner(owner: LockOwner): string {
   return `\`lab ${owner.command}\` (pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})`;
 }
 
+/** A lock that cannot be made at all (a folder owned by another user, a read-only disk) is the user's to fix. */
+function lockRefused(file: string, err: unknown): LabError {
+  const code = errnoCode(err);
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+  return new LabError(`cannot create the lab folder's lock ${file}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, {
+    hint: `Run lab as the user who owns ${dirname(file)}, or give that user write access to it.`,
+  });
+}
+
 export async function acquireLabLock(file: string, command: string, options: AcquireOptions): Promise<LabLock> {
-  await mkdir(dirname(file), { recursive: true });
+  try {
+    await mkdir(dirname(file), { recursive: true });
+  } catch (err) {
+    throw lockRefused(file, err);
+  }
   const me: LockOwner = {
     pid: process.pid,
     command,
@@ -114,7 +127,7 @@ export async function acquireLabLock(file: string, command: string, options: Acq
   const deadline = Date.now() + options.waitMs;
   let told = false;
   for (;;) {
-    if (await tryCreate(file, me)) break;
+    if (await tryCreate(file, me).catch((err: unknown) => Promise.reject(lockRefused(file, err)))) break;
     const owner = await readOwner(file);
     if (!owner) continue;
     if (!ownerAlive(owner)) {

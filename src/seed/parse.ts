@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type ConfigProblem } from '../config/parse.js';
+import { ConfigError, type ConfigProblem, typeMismatch } from '../config/parse.js';
 import { closest } from '../config/suggest.js';
 import { crossCheckWorkshop } from './check.js';
 import { WORKSHOP_KEYS, workshopSchema } from './format.js';
@@ -80,9 +80,8 @@ function problemOf(issue: Issue, at: At): ConfigProblem {
   if (issue.type === 'strict_object' && issue.input === undefined && last !== undefined) {
     return at(path, 'is required');
   }
-  if (issue.kind === 'schema' && TYPE_NAMES[issue.type] !== undefined && issue.type !== 'union') {
-    return at(path, `must be ${TYPE_NAMES[issue.type]}, not ${describe(issue.input)}`);
-  }
+  const mismatch = issue.kind === 'schema' ? typeMismatch(issue.type, issue.input) : undefined;
+  if (mismatch !== undefined) return at(path, mismatch);
   return at(path, issue.message);
 }
 
@@ -90,24 +89,6 @@ function problemOf(issue: Issue, at: At): ConfigProblem {
 function kindOf(path: FieldPath): string {
   const names = path.filter((p): p is string => typeof p === 'string');
   return names[names.length - 1] ?? '';
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  boolean: 'a boolean',
-  strict_object: 'a mapping',
-  object: 'a mapping',
-  array: 'a list',
-  record: 'a mapping',
-};
-
-function describe(input: unknown): string {
-  if (input === null) return 'null';
-  if (input === undefined) return 'missing';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'object') return 'a mapping';
-  return `${typeof input} ${JSON.stringify(input)}`;
 }
 
 export function dotted(path: readonly (string | number)[]): string {

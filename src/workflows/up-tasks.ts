@@ -1,6 +1,6 @@
 import type { LabModel } from '../config/model.js';
 import type { Engine } from '../engine/connect.js';
-import { convergeService, createNetwork, createVolume, recreateNetwork } from '../engine/converge.js';
+import { convergeService, createNetwork, createVolume, recreateNetwork, restartContainer } from '../engine/converge.js';
 import { execIn } from '../engine/exec.js';
 import type { StackIdentity } from '../engine/labels.js';
 import { lastLogLines } from '../engine/logs.js';
@@ -149,14 +149,20 @@ function infraTasks({ engine, stack, plan, desired }: UpPlan): TaskDef[] {
 /** The GitLab bootstrap, which starts the runner itself once it has the runner's token. */
 function bootstrapTask(up: UpPlan, containers: Map<string, ContainerRef>, route: () => Promise<LabRoute>): TaskDef {
   const { engine, model, stack } = up;
-  const startRunner = async (token: string): Promise<{ ref: ContainerRef; kept: boolean }> => {
+  const startRunner = async (token: string): Promise<{ ref: ContainerRef; kept: boolean; restarted: boolean }> => {
     registerSecret(token);
-    await writeStack(model, renderStack(model, { ...(await loadRenderInputs(model)), runnerToken: token }));
+    const written = await writeStack(model, renderStack(model, { ...(await loadRenderInputs(model)), runnerToken: token }));
+    const configChanged = written.some((f) => f.path === model.paths.runnerConfig && f.result !== 'unchanged');
     const d = await desiredService(model, containerSpecOf(model, 'runner'));
     const fresh = await observeService(engine.docker, model.name, 'runner', d.spec.image);
     const action = planContainer(d, fresh.container, fresh.imageId, false);
     const result = await convergeService(engine, stack, d, action);
-    return { ref: { id: result.id, name: d.spec.containerName }, kept: action.kind === 'keep' };
+    const ref = { id: result.id, name: d.spec.containerName };
+    if (action.kind !== 'keep') return { ref, kept: false, restarted: false };
+    // gitlab-runner reloads a changed config.toml within seconds by itself (common.ReloadConfigInterval),
+    // but polls with the old token until then; a restart makes the moment of the switch known.
+    if (configChanged) await restartContainer(engine.docker, result.id);
+    return { ref, kept: !configChanged, restarted: configChanged };
   };
   return {
     title: 'GitLab bootstrap and runner',
@@ -169,7 +175,7 @@ function bootstrapTask(up: UpPlan, containers: Map<string, ContainerRef>, route:
         exec: (id, cmd, execOptions) => execIn(engine.docker, id, cmd, execOptions),
         https: async () => labHttpsClient(await route()),
         startRunner,
-        lastLogLines: (id, n) => lastLogLines(engine.docker, id, n),
+        lastLogLines: (id, n, options) => lastLogLines(engine.docker, id, n, options),
         containerState: async (id) => {
           const info = await engine.docker
             .getContainer(id)

@@ -152,8 +152,12 @@ describe('lab certs refuses a bad CA and changes nothing', () => {
     const asRoot = process.getuid?.() === 0;
     // root reads everything: then lab runs as nobody, with the folders open to it but
     // not the 0400 key, which root owns. Otherwise the key's mode shuts the owner out.
-    if (asRoot) for (const d of [root, dir, join(dir, 'certs'), join(dir, 'certs', 'ca'), join(dir, 'certs', 'tls')]) await chmod(d, 0o755);
-    else await chmod(files.caKey, 0o000);
+    if (asRoot) {
+      for (const d of [root, dir, join(dir, 'certs'), join(dir, 'certs', 'ca'), join(dir, 'certs', 'tls')]) await chmod(d, 0o755);
+      // Every command takes the lab folder's lock in .lab/ first.
+      await mkdir(join(dir, '.lab'), { recursive: true });
+      await chmod(join(dir, '.lab'), 0o777);
+    } else await chmod(files.caKey, 0o000);
     const before = await snapshot(dir);
     const run = asRoot
       ? await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, '--dir', dir, 'certs'], {

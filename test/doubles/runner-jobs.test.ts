@@ -28,10 +28,14 @@ const runningJob = (pipeline: number, name: string) =>
 /** Config and host config of the job's containers of one type (gitlab-runner's labels). */
 async function containersOf(job: Job, type: string, count = 1) {
   const filter = ['--filter', `label=com.gitlab.gitlab-runner.job.id=${job.id}`, '--filter', `label=com.gitlab.gitlab-runner.type=${type}`];
+  // Other doubles in this run number their jobs from 1 too: only this stack's runners count.
+  const ours = new Set(Object.values(rs.tokens).map(shortToken));
+  const format = '{{.ID}} {{.Label "com.gitlab.gitlab-runner.runner.id"}}';
   const ids = await waitFor(
     `${type} containers`,
     async () => {
-      const list = (await docker(['ps', '-aq', ...filter])).stdout.split('\n').filter(Boolean);
+      const rows = (await docker(['ps', '-a', ...filter, '--format', format])).stdout.split('\n').filter(Boolean);
+      const list = rows.map((r) => r.split(' ')).flatMap(([id, runner]) => (id && runner && ours.has(runner) ? [id] : []));
       return list.length >= count ? list : undefined;
     },
     60_000,
@@ -224,10 +228,16 @@ b:
     // While a runs: its network exists, with gitlab-runner's name and labels, and its containers
     // carry gitlab-runner's labels plus container_labels.
     const running = await runningJob(pipeline, 'a');
-    const filter = `label=com.gitlab.gitlab-runner.job.id=${running.id}`;
+    // Other doubles in this run number their jobs from 1 too: the runner's id tells them apart.
+    const filters = [
+      '--filter',
+      `label=com.gitlab.gitlab-runner.job.id=${running.id}`,
+      '--filter',
+      `label=com.gitlab.gitlab-runner.runner.id=${shortToken(rs.token('pb'))}`,
+    ];
     const net = await waitFor(
       'the per-build network',
-      async () => (await docker(['network', 'ls', '--filter', filter, '--format', '{{.Name}}'])).stdout.trim() || undefined,
+      async () => (await docker(['network', 'ls', ...filters, '--format', '{{.Name}}'])).stdout.trim() || undefined,
     );
     expect(net).toBe(`runner-${shortToken(rs.token('pb'))}-${rs.project.id}-0-${running.id}`.toLowerCase());
     const [build] = await containersOf(running, 'build');
@@ -253,7 +263,7 @@ b:
     const nets = [ta, tb].map((t) => /network (runner-\S+)/.exec(t)?.[1]);
     expect(nets[0]).toBe(net);
     expect(nets[1]).not.toBe(nets[0]);
-    expect((await docker(['network', 'ls', '--filter', filter, '-q'])).stdout.trim()).toBe('');
+    expect((await docker(['network', 'ls', ...filters, '-q'])).stdout.trim()).toBe('');
   });
 
   it('fails with gitlab-runner wording when an image cannot be pulled (pull_policy always)', async () => {

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLab } from '../helpers/cli.js';
+import { LAB_BIN, runLab } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Field 22 of /proc/<pid>/stat, as the lock records it. */
@@ -66,6 +67,23 @@ describe('the lab folder lock (commands that change the lab run one at a time)',
     await writeLock(dir, { pid: holder.pid, processStart: '1' });
     const r = await runLab(['--dir', dir, 'render'], { env: { LAB_LOCK_WAIT: '1s' } });
     expect(r.exitCode, r.all).toBe(0);
+  });
+
+  it('a folder the user may not write: exit 1, naming the lock file, with a hint', async () => {
+    const dir = await tempDir();
+    await chmod(dir, 0o555);
+    // root writes everywhere: then the command runs as nobody, whom the folder shuts out.
+    const asRoot = process.getuid?.() === 0;
+    const run = asRoot
+      ? await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, LAB_BIN, '--dir', dir, 'certs'], {
+          env: { NO_COLOR: '1' },
+          reject: false,
+        })
+      : await runLab(['--dir', dir, 'certs']);
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`lab: error: cannot create the lab folder's lock ${join(dir, '.lab', 'lock')}: permission denied`);
+    expect(run.stderr).toMatch(/^hint: Run lab as the user who owns/m);
+    expect(run.stderr).not.toContain('bug in lab');
   });
 
   it('read-only commands take no lock', async () => {

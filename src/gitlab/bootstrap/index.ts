@@ -37,9 +37,14 @@ export interface BootstrapContext {
    * Renders config.toml with this token and creates or starts the runner container,
    * recreating it only if its config changed. Idempotent.
    */
-  startRunner(runnerToken: string): Promise<{ ref: ContainerRef; kept: boolean }>;
+  /**
+   * Writes the runner's config and brings its container up. `kept`: running and left alone;
+   * `restarted`: running, but restarted because its config changed (a new token).
+   */
+  startRunner(runnerToken: string): Promise<{ ref: ContainerRef; kept: boolean; restarted?: boolean }>;
   /** The last `n` log lines of a container, for error details and for the runner's own complaints. */
-  lastLogLines(containerId: string, n: number): Promise<string[]>;
+  /** `sinceStart`: only what the container's current process wrote. */
+  lastLogLines(containerId: string, n: number, options?: { sinceStart?: boolean }): Promise<string[]>;
   /** Whether a container still runs, and how it ended if not. */
   containerState(containerId: string): Promise<{ running: boolean; exitCode: number | undefined }>;
   /** One line of progress under the "GitLab bootstrap" task. No secrets. */
@@ -110,7 +115,8 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult>
     if (!ref) return undefined;
     const state = await ctx.containerState(ref.id);
     if (!state.running) return { rejected: false, reason: `its container stopped (exit code ${state.exitCode ?? '?'})` };
-    const lines = await ctx.lastLogLines(ref.id, 20);
+    // Only the current process counts: a runner restarted with a new token leaves the old token's refusals behind.
+    const lines = await ctx.lastLogLines(ref.id, 20, { sinceStart: true });
     const refused = lines.find((l) => REJECTED.test(l));
     return refused ? { rejected: true, reason: 'GitLab refuses its token (403 Forbidden)' } : undefined;
   };
@@ -128,7 +134,9 @@ export async function bootstrap(ctx: BootstrapContext): Promise<BootstrapResult>
     const started = await step('runner start', runner, () => ctx.startRunner(ensured.token));
     runnerRef = started.ref;
     killPoint('runner:started');
-    ctx.report(`runner start: ${runnerRef.name} ${started.kept ? 'running, unchanged' : 'started'}`);
+    ctx.report(
+      `runner start: ${runnerRef.name} ${started.kept ? 'running, unchanged' : started.restarted ? 'restarted to load its new token' : 'started'}`,
+    );
 
     let lastTick = 0;
     const outcome = await step('runner contact', runner, () =>

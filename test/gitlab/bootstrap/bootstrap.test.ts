@@ -92,10 +92,16 @@ describe.runIf(run)('GitLab bootstrap: credentials, admin token and one runner o
     const del = await gitlabApi(lab, 'DELETE', `/runners/${before.runner.id}`, { token: before.admin.token });
     expect(del.status).toBe(204);
     expect(await instanceRunners(lab, before.admin.token)).toEqual([]);
+    const container = await inspectContainer(`${lab.stack.name}-runner-1`);
     const r = await up();
     expect(r.exitCode, r.all).toBe(0);
     const after = await expectConverged();
     expect(after.runner.id).not.toBe(before.runner.id);
+    // The same container, restarted so that the refusals of the old token cannot be taken for the new one's.
+    expect(r.all).toContain('restarted to load its new token');
+    const again = await inspectContainer(`${lab.stack.name}-runner-1`);
+    expect(again?.id).toBe(container?.id);
+    expect(again?.startedAt).not.toBe(container?.startedAt);
   });
 
   /** Puts the lab in a state where the next run must pass `point`. */
