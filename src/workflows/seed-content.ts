@@ -18,7 +18,7 @@ export async function pushContent(run: SeedRun, p: DesiredProject, reset: boolea
   const id = run.ids.projects.get(p.path);
   if (id === undefined) throw new Error(`project ${p.path} without an id`);
   const entry = store.get('projects', p.path);
-  const head = await gitlab.projects.branchHead(id, DEFAULT_BRANCH);
+  const head = run.created.has(p.path) ? undefined : await gitlab.projects.branchHead(id, DEFAULT_BRANCH);
   const files = Object.keys(p.files).sort();
 
   if (head === undefined) {

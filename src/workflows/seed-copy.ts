@@ -91,6 +91,7 @@ export async function applyCopy(run: SeedRun, copy: SeedCopy, task: TaskHandle):
             visibility: p.visibility,
             ...(p.description ? { description: p.description } : {}),
           });
+          run.created.add(p.path);
           return created.id;
         },
         { template: p.template },

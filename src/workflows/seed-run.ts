@@ -12,6 +12,8 @@ export interface SeedRun {
   /** Attendee passwords, from attendees.csv. */
   passwords: Map<string, string>;
   ids: { users: Map<string, number>; groups: Map<string, number>; projects: Map<string, number> };
+  /** Projects this run created: empty (no README), so their first commit needs no look at the branch. */
+  created: Set<string>;
   /** Projects this run pushed to: the push started their pipelines. */
   pushed: Set<string>;
   /** Projects whose CI/CD settings this run changed (`*`: all of them): their pipelines run again. */

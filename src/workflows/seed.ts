@@ -91,6 +91,7 @@ export async function seed(model: LabModel, ctx: WorkflowContext, options: SeedO
     report,
     passwords: new Map(),
     ids: { users: new Map(), groups: new Map(), projects: new Map() },
+    created: new Set(),
     pushed: new Set(),
     affected: new Set(),
     reset,
