@@ -109,16 +109,8 @@ function problemOf(issue: Issue, file: string, locate: Locator): ConfigProblem {
     // valibot reports an unknown key as "expected never", with the key as the last path item.
     const key = String(last.key);
     const parent = path.slice(0, -1);
-    const allowed = allowedKeys(parent);
-    const guess = closest(key, allowed);
     const where = parent.length > 0 ? ` in ${dotted(parent)}` : '';
-    return {
-      file,
-      ...locate(parent, key),
-      field: dotted(path),
-      message: `unknown key "${key}"${where}${guess ? ` (did you mean "${guess}"?)` : ''}`,
-      suggestion: guess ? `Rename "${key}" to "${guess}".` : `Allowed keys here: ${allowed.join(', ')}.`,
-    };
+    return { file, ...locate(parent, key), field: dotted(path), ...unknownKeyWords(key, allowedKeys(parent), where) };
   }
   let message = issue.message;
   const mismatch = issue.kind === 'schema' ? typeMismatch(issue.type, issue.input) : undefined;
@@ -171,12 +163,22 @@ function locateNode(doc: Document, lc: LineCounter, path: readonly PropertyKey[]
   return undefined;
 }
 
-function dotted(path: readonly PropertyKey[]): string {
+/** The message and suggestion for an unknown key, with the closest allowed key as a guess. */
+export function unknownKeyWords(key: string, allowed: readonly string[], where = ''): { message: string; suggestion: string } {
+  const guess = closest(key, allowed);
+  return {
+    message: `unknown key "${key}"${where}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+    suggestion: guess ? `Rename "${key}" to "${guess}".` : `Allowed keys here: ${allowed.join(', ')}.`,
+  };
+}
+
+/** `a.b[0].c`: a field path as messages name it. */
+export function dotted(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
 /** The YAML error's first line, without the position that prettyErrors appends (the problem carries it). */
-function yamlMessage(s: string): string {
+export function yamlMessage(s: string): string {
   return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
 }
 

@@ -74,7 +74,7 @@ async function tryCreate(file: string, owner: LockOwner): Promise<boolean> {
     return true;
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false;
-    throw err;
+    throw lockError(file, err);
   }
 }
 
@@ -102,10 +102,10 @@ export function describeOwner(owner: LockOwner): string {
   return `\`lab ${owner.command}\` (pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`})`;
 }
 
-/** A lock that cannot be made at all (a folder owned by another user, a read-only disk) is the user's to fix. */
-function lockRefused(file: string, err: unknown): LabError {
+/** A lock that cannot be made at all (a folder owned by another user, a read-only disk) is the user's to fix; other errors stay as they are. */
+function lockError(file: string, err: unknown): unknown {
   const code = errnoCode(err);
-  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return err;
   return new LabError(`cannot create the lab folder's lock ${file}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}`, {
     hint: `Run lab as the user who owns ${dirname(file)}, or give that user write access to it.`,
   });
@@ -115,7 +115,7 @@ export async function acquireLabLock(file: string, command: string, options: Acq
   try {
     await mkdir(dirname(file), { recursive: true });
   } catch (err) {
-    throw lockRefused(file, err);
+    throw lockError(file, err);
   }
   const me: LockOwner = {
     pid: process.pid,
@@ -127,7 +127,7 @@ export async function acquireLabLock(file: string, command: string, options: Acq
   const deadline = Date.now() + options.waitMs;
   let told = false;
   for (;;) {
-    if (await tryCreate(file, me).catch((err: unknown) => Promise.reject(lockRefused(file, err)))) break;
+    if (await tryCreate(file, me)) break;
     const owner = await readOwner(file);
     if (!owner) continue;
     if (!ownerAlive(owner)) {

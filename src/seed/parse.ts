@@ -1,7 +1,6 @@
 import * as v from 'valibot';
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type ConfigProblem, typeMismatch } from '../config/parse.js';
-import { closest } from '../config/suggest.js';
+import { ConfigError, type ConfigProblem, dotted, typeMismatch, unknownKeyWords, yamlMessage } from '../config/parse.js';
 import { crossCheckWorkshop } from './check.js';
 import { WORKSHOP_KEYS, workshopSchema } from './format.js';
 import type { FieldPath, Workshop } from './workshop.js';
@@ -27,7 +26,7 @@ export function parseWorkshop(text: string, file: string, options: ParseOptions 
         ...(e.linePos?.[0] ? { line: e.linePos[0].line, col: e.linePos[0].col } : {}),
         field: '',
         suggestion: FORMAT_HINT,
-        message: `YAML syntax error: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+        message: `YAML syntax error: ${yamlMessage(e.message)}`,
       })),
     );
   }
@@ -69,13 +68,8 @@ function problemOf(issue: Issue, at: At): ConfigProblem {
     // valibot reports an unknown key as "expected never", with the key as the last path item.
     const key = String(last.key);
     const parent = path.slice(0, -1);
-    const allowed = WORKSHOP_KEYS[kindOf(parent)] ?? [];
-    const guess = closest(key, allowed);
-    return at(
-      path,
-      `unknown key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
-      guess ? `Rename "${key}" to "${guess}".` : `Allowed keys here: ${allowed.join(', ')}.`,
-    );
+    const words = unknownKeyWords(key, WORKSHOP_KEYS[kindOf(parent)] ?? []);
+    return at(path, words.message, words.suggestion);
   }
   if (issue.type === 'strict_object' && issue.input === undefined && last !== undefined) {
     return at(path, 'is required');
@@ -89,10 +83,6 @@ function problemOf(issue: Issue, at: At): ConfigProblem {
 function kindOf(path: FieldPath): string {
   const names = path.filter((p): p is string => typeof p === 'string');
   return names[names.length - 1] ?? '';
-}
-
-export function dotted(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${p}`)).join('');
 }
 
 /** The line and column of `path` in the document, or of its nearest ancestor that exists. */
