@@ -35,15 +35,14 @@ export interface BootstrapContext {
   https(): Promise<LabHttpsClient>;
   /**
    * Renders config.toml with this token and creates or starts the runner container,
-   * recreating it only if its config changed. Idempotent.
-   */
-  /**
-   * Writes the runner's config and brings its container up. `kept`: running and left alone;
-   * `restarted`: running, but restarted because its config changed (a new token).
+   * recreating it only if its spec changed. Idempotent. `kept`: running and left alone;
+   * `restarted`: running, but restarted because config.toml changed (a new token).
    */
   startRunner(runnerToken: string): Promise<{ ref: ContainerRef; kept: boolean; restarted?: boolean }>;
-  /** The last `n` log lines of a container, for error details and for the runner's own complaints. */
-  /** `sinceStart`: only what the container's current process wrote. */
+  /**
+   * The last `n` log lines of a container, for error details and for the runner's own
+   * complaints; with `sinceStart`, only what the container's current process wrote.
+   */
   lastLogLines(containerId: string, n: number, options?: { sinceStart?: boolean }): Promise<string[]>;
   /** Whether a container still runs, and how it ended if not. */
   containerState(containerId: string): Promise<{ running: boolean; exitCode: number | undefined }>;
